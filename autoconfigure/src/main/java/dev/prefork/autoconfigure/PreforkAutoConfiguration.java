@@ -1,0 +1,83 @@
+package dev.prefork.autoconfigure;
+
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.web.server.autoconfigure.reactive.ReactiveWebServerConfiguration;
+import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.ReactiveHttpInputMessage;
+
+import dev.prefork.server.PreforkReactiveWebServerFactory;
+import dev.prefork.server.WorkerInitializer;
+
+/**
+ * {@link EnableAutoConfiguration Auto-configuration} that serves a reactive application with
+ * Prefork. Runs before Boot's reactor-netty server auto-configuration, whose factory then backs
+ * off; backs off itself when the application defines a {@link ReactiveWebServerFactory} or sets
+ * {@code prefork.enabled=false}.
+ */
+@AutoConfiguration(
+		beforeName = "org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServerAutoConfiguration")
+@ConditionalOnClass({ ReactiveHttpInputMessage.class, HttpServer.class })
+@ConditionalOnWebApplication(type = Type.REACTIVE)
+@ConditionalOnBooleanProperty(name = "prefork.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(PreforkProperties.class)
+@Import(ReactiveWebServerConfiguration.class)
+public final class PreforkAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
+	PreforkReactiveWebServerFactory preforkReactiveWebServerFactory(PreforkProperties properties,
+			ObjectProvider<WorkerInitializer> workerInitializer, ConfigurableApplicationContext context) {
+		PreforkPropertiesValidator.validate(properties);
+		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory();
+		PropertyMapper map = PropertyMapper.get();
+		map.from(properties::getWorkers).to(factory::setWorkers);
+		map.from(properties::getThreads).to(factory::setThreads);
+		map.from(properties::getQueueCapacity).to(factory::setQueueCapacity);
+		map.from(properties::getBacklog).to(factory::setBacklog);
+		map.from(properties::getIoThreads).to(factory::setIoThreads);
+		map.from(properties::getTimeout).to(factory::setTimeout);
+		map.from(properties::getRequestTimeout).to(factory::setRequestTimeout);
+		map.from(properties::getGracefulTimeout).to(factory::setGracefulTimeout);
+		map.from(properties::getMaxRequests).to(factory::setMaxRequests);
+		map.from(properties::getMaxRequestsJitter).to(factory::setMaxRequestsJitter);
+		map.from(properties::getMaxWorkerLifetime).to(factory::setMaxWorkerLifetime);
+		map.from(properties::getKeepalive).to(factory::setKeepAlive);
+		map.from(properties::getHeaderTimeout).to(factory::setHeaderTimeout);
+		map.from(properties::getLimitRequestLine).to(factory::setLimitRequestLine);
+		map.from(properties::getLimitRequestFields).to(factory::setLimitRequestFields);
+		map.from(properties::getLimitRequestFieldSize).to(factory::setLimitRequestFieldSize);
+		map.from(properties::getRetryAfter).to(factory::setRetryAfter);
+		map.from(properties.getExceptions()::getCapacity).to(factory::setExceptionCapacity);
+		workerInitializer.ifAvailable(factory::setWorkerInitializer);
+		// A crash-looping arbiter has already stopped serving; closing the context lets the
+		// process end so that its supervisor (systemd, Kubernetes) can restart it.
+		factory.setHaltListener((reason) -> context.close());
+		return factory;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PreforkServerHolder preforkServerHolder() {
+		return new PreforkServerHolder();
+	}
+
+	@Bean
+	ExceptionRecordingWebExceptionHandler preforkExceptionRecorder(PreforkServerHolder holder) {
+		return new ExceptionRecordingWebExceptionHandler(holder::requestOutcomes);
+	}
+
+}

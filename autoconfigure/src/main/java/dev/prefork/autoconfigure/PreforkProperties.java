@@ -1,0 +1,274 @@
+package dev.prefork.autoconfigure;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Prefork's settings, bound from {@code prefork.*}. Names follow gunicorn's settings where one
+ * exists, so that {@code workers: 4} means what a gunicorn user expects it to mean.
+ */
+@ConfigurationProperties("prefork")
+public class PreforkProperties {
+
+	/**
+	 * Whether Prefork serves the application; false gives Boot's stock reactor-netty server.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Number of workers, each with its own thread pool; defaults to the number of available processors.
+	 */
+	private int workers = Runtime.getRuntime().availableProcessors();
+
+	/**
+	 * Threads per worker that run application code, blocking code included.
+	 */
+	private int threads = 8;
+
+	/**
+	 * Requests that may wait in one worker's queue for a free thread; beyond it requests get 503.
+	 */
+	private int queueCapacity = 64;
+
+	/**
+	 * Pending connections the kernel may hold for the listening socket.
+	 */
+	private int backlog = 2048;
+
+	/**
+	 * Event-loop threads doing network I/O (never application code); defaults to the number of available processors.
+	 */
+	private int ioThreads = Runtime.getRuntime().availableProcessors();
+
+	/**
+	 * Time a worker whose threads are all busy may go without progress before it is replaced; 0 disables.
+	 */
+	private Duration timeout = Duration.ofSeconds(30);
+
+	/**
+	 * Longest time one request may take, queueing included, before it is interrupted and answered 503; unset for no limit.
+	 */
+	private Duration requestTimeout;
+
+	/**
+	 * Time a retiring worker, or a timed-out request's thread, gets to finish before it is stopped by force.
+	 */
+	private Duration gracefulTimeout = Duration.ofSeconds(30);
+
+	/**
+	 * Requests a worker serves before it is recycled; 0 disables recycling by count.
+	 */
+	private long maxRequests = 0;
+
+	/**
+	 * Upper bound of a random number added to max-requests per worker, so that workers do not recycle together.
+	 */
+	private long maxRequestsJitter = 0;
+
+	/**
+	 * Age after which a worker is recycled; unset for no limit.
+	 */
+	private Duration maxWorkerLifetime;
+
+	/**
+	 * Time an idle keep-alive connection is kept open waiting for the next request.
+	 */
+	private Duration keepalive = Duration.ofSeconds(15);
+
+	/**
+	 * Time a client may take to send a complete request head once it started one; slower clients get 408.
+	 */
+	private Duration headerTimeout = Duration.ofSeconds(20);
+
+	/**
+	 * Longest request line accepted, in bytes; longer ones get 414.
+	 */
+	private int limitRequestLine = 4094;
+
+	/**
+	 * Most header fields accepted in one request; more get 431.
+	 */
+	private int limitRequestFields = 100;
+
+	/**
+	 * Longest header field line accepted, in bytes; longer ones get 431.
+	 */
+	private int limitRequestFieldSize = 8190;
+
+	/**
+	 * Value of the Retry-After header sent with 503 responses to requests refused for overload; 0 omits it.
+	 */
+	private Duration retryAfter = Duration.ofSeconds(1);
+
+	private final Exceptions exceptions = new Exceptions();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public int getWorkers() {
+		return this.workers;
+	}
+
+	public void setWorkers(int workers) {
+		this.workers = workers;
+	}
+
+	public int getThreads() {
+		return this.threads;
+	}
+
+	public void setThreads(int threads) {
+		this.threads = threads;
+	}
+
+	public int getQueueCapacity() {
+		return this.queueCapacity;
+	}
+
+	public void setQueueCapacity(int queueCapacity) {
+		this.queueCapacity = queueCapacity;
+	}
+
+	public int getBacklog() {
+		return this.backlog;
+	}
+
+	public void setBacklog(int backlog) {
+		this.backlog = backlog;
+	}
+
+	public int getIoThreads() {
+		return this.ioThreads;
+	}
+
+	public void setIoThreads(int ioThreads) {
+		this.ioThreads = ioThreads;
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+	public Duration getRequestTimeout() {
+		return this.requestTimeout;
+	}
+
+	public void setRequestTimeout(Duration requestTimeout) {
+		this.requestTimeout = requestTimeout;
+	}
+
+	public Duration getGracefulTimeout() {
+		return this.gracefulTimeout;
+	}
+
+	public void setGracefulTimeout(Duration gracefulTimeout) {
+		this.gracefulTimeout = gracefulTimeout;
+	}
+
+	public long getMaxRequests() {
+		return this.maxRequests;
+	}
+
+	public void setMaxRequests(long maxRequests) {
+		this.maxRequests = maxRequests;
+	}
+
+	public long getMaxRequestsJitter() {
+		return this.maxRequestsJitter;
+	}
+
+	public void setMaxRequestsJitter(long maxRequestsJitter) {
+		this.maxRequestsJitter = maxRequestsJitter;
+	}
+
+	public Duration getMaxWorkerLifetime() {
+		return this.maxWorkerLifetime;
+	}
+
+	public void setMaxWorkerLifetime(Duration maxWorkerLifetime) {
+		this.maxWorkerLifetime = maxWorkerLifetime;
+	}
+
+	public Duration getKeepalive() {
+		return this.keepalive;
+	}
+
+	public void setKeepalive(Duration keepalive) {
+		this.keepalive = keepalive;
+	}
+
+	public Duration getHeaderTimeout() {
+		return this.headerTimeout;
+	}
+
+	public void setHeaderTimeout(Duration headerTimeout) {
+		this.headerTimeout = headerTimeout;
+	}
+
+	public int getLimitRequestLine() {
+		return this.limitRequestLine;
+	}
+
+	public void setLimitRequestLine(int limitRequestLine) {
+		this.limitRequestLine = limitRequestLine;
+	}
+
+	public int getLimitRequestFields() {
+		return this.limitRequestFields;
+	}
+
+	public void setLimitRequestFields(int limitRequestFields) {
+		this.limitRequestFields = limitRequestFields;
+	}
+
+	public int getLimitRequestFieldSize() {
+		return this.limitRequestFieldSize;
+	}
+
+	public void setLimitRequestFieldSize(int limitRequestFieldSize) {
+		this.limitRequestFieldSize = limitRequestFieldSize;
+	}
+
+	public Duration getRetryAfter() {
+		return this.retryAfter;
+	}
+
+	public void setRetryAfter(Duration retryAfter) {
+		this.retryAfter = retryAfter;
+	}
+
+	public Exceptions getExceptions() {
+		return this.exceptions;
+	}
+
+	/**
+	 * What is kept of exceptions that escape request handlers.
+	 */
+	public static class Exceptions {
+
+		/**
+		 * Recent exceptions kept in memory for the actuator endpoint; 0 keeps none (they are still counted).
+		 */
+		private int capacity = 100;
+
+		public int getCapacity() {
+			return this.capacity;
+		}
+
+		public void setCapacity(int capacity) {
+			this.capacity = capacity;
+		}
+
+	}
+
+}

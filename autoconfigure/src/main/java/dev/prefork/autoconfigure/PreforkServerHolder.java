@@ -1,0 +1,34 @@
+package dev.prefork.autoconfigure;
+
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
+
+import dev.prefork.server.PreforkWebServer;
+import dev.prefork.server.RequestOutcomes;
+
+/**
+ * Remembers the application's running {@link PreforkWebServer} (not a management server's), for
+ * the beans that report on it.
+ */
+final class PreforkServerHolder implements ApplicationListener<WebServerInitializedEvent> {
+
+	private volatile PreforkWebServer server;
+
+	@Override
+	public void onApplicationEvent(WebServerInitializedEvent event) {
+		String namespace = event.getApplicationContext().getServerNamespace();
+		if (namespace == null && event.getWebServer() instanceof PreforkWebServer prefork) {
+			this.server = prefork;
+		}
+	}
+
+	PreforkWebServer server() {
+		return this.server;
+	}
+
+	RequestOutcomes requestOutcomes() {
+		PreforkWebServer server = this.server;
+		return (server != null) ? server.getRequestOutcomes() : null;
+	}
+
+}

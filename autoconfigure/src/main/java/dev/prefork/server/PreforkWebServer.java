@@ -1,0 +1,197 @@
+package dev.prefork.server;
+
+import java.time.Duration;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.reactivestreams.Publisher;
+import reactor.netty.ChannelBindException;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
+
+import org.springframework.boot.web.server.GracefulShutdownCallback;
+import org.springframework.boot.web.server.GracefulShutdownResult;
+import org.springframework.boot.web.server.PortInUseException;
+import org.springframework.boot.web.server.Shutdown;
+import org.springframework.boot.web.server.WebServer;
+import org.springframework.boot.web.server.WebServerException;
+
+/**
+ * A {@link WebServer} made of reactor-netty event loops that only do I/O and an {@link Arbiter}
+ * whose workers run the application. Created by {@link PreforkReactiveWebServerFactory} and driven
+ * by Boot's lifecycle ({@code start}, {@code shutDownGracefully}, {@code stop}).
+ */
+public class PreforkWebServer implements WebServer {
+
+	private static final Log logger = LogFactory.getLog(PreforkWebServer.class);
+
+	private final HttpServer httpServer;
+
+	private final ServerSettings settings;
+
+	private final int ioThreads;
+
+	private final Duration lifecycleTimeout;
+
+	private final RequestOutcomes outcomes;
+
+	private final Arbiter arbiter;
+
+	private final RequestDispatcher dispatcher;
+
+	private final GracefulShutdown gracefulShutdown;
+
+	private final Consumer<String> haltListener;
+
+	private LoopResources loops;
+
+	private volatile DisposableServer disposableServer;
+
+	PreforkWebServer(HttpServer httpServer,
+			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
+			ServerSettings settings, int ioThreads, int exceptionCapacity, Shutdown shutdown, Duration lifecycleTimeout,
+			WorkerInitializer initializer, Consumer<String> haltListener) {
+		this.httpServer = httpServer;
+		this.settings = settings;
+		this.ioThreads = ioThreads;
+		this.lifecycleTimeout = lifecycleTimeout;
+		this.haltListener = haltListener;
+		this.outcomes = new RequestOutcomes(exceptionCapacity, settings.retryAfter());
+		WorkerPool pool = new WorkerPool();
+		this.arbiter = new Arbiter(settings, initializer, pool, this::halt);
+		this.dispatcher = new RequestDispatcher(handler, pool, this.outcomes, settings);
+		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this::refuseNewWork, this::isIdle)
+				: null;
+	}
+
+	@Override
+	public synchronized void start() throws WebServerException {
+		if (this.disposableServer != null) {
+			return;
+		}
+		this.loops = LoopResources.create("prefork-io", this.ioThreads, true);
+		try {
+			this.arbiter.start();
+		}
+		catch (WorkerBootException ex) {
+			disposeLoops();
+			throw new WebServerException("Prefork could not start: " + ex.getMessage(), ex);
+		}
+		try {
+			HttpServer server = this.httpServer.runOn(this.loops).handle(this.dispatcher);
+			this.disposableServer = (this.lifecycleTimeout != null) ? server.bindNow(this.lifecycleTimeout)
+					: server.bindNow();
+		}
+		catch (Exception ex) {
+			this.arbiter.stop();
+			disposeLoops();
+			PortInUseException.ifCausedBy(ex, ChannelBindException.class, (bindException) -> {
+				if (bindException.localPort() > 0) {
+					PortInUseException.throwIfPortBindingException(bindException, bindException::localPort);
+				}
+			});
+			throw new WebServerException("Unable to start Prefork", ex);
+		}
+		logger.info("Prefork started on port " + getPort() + " with " + this.settings.workers() + " workers x "
+				+ this.settings.threads() + " threads");
+		startAwaitThread(this.disposableServer);
+	}
+
+	@Override
+	public void shutDownGracefully(GracefulShutdownCallback callback) {
+		if (this.gracefulShutdown == null) {
+			callback.shutdownComplete(GracefulShutdownResult.IMMEDIATE);
+			return;
+		}
+		this.gracefulShutdown.shutDownGracefully(callback);
+	}
+
+	@Override
+	public synchronized void stop() throws WebServerException {
+		if (this.loops == null) {
+			return;
+		}
+		if (this.gracefulShutdown != null) {
+			this.gracefulShutdown.abort();
+		}
+		refuseNewWork();
+		this.arbiter.stop();
+		DisposableServer server = this.disposableServer;
+		if (server != null) {
+			try {
+				server.disposeNow(Duration.ofSeconds(5));
+			}
+			catch (IllegalStateException ex) {
+				// Timed out closing connections: the event loops are shut down next anyway.
+			}
+		}
+		disposeLoops();
+		this.disposableServer = null;
+	}
+
+	@Override
+	public int getPort() {
+		DisposableServer server = this.disposableServer;
+		if (server == null) {
+			return -1;
+		}
+		try {
+			return server.port();
+		}
+		catch (UnsupportedOperationException ex) {
+			return -1;
+		}
+	}
+
+	/** The arbiter that supervises this server's workers. */
+	public Arbiter getArbiter() {
+		return this.arbiter;
+	}
+
+	/** How requests ended other than normally, and the recent exceptions. */
+	public RequestOutcomes getRequestOutcomes() {
+		return this.outcomes;
+	}
+
+	private void refuseNewWork() {
+		this.dispatcher.refuseNewRequests();
+		DisposableServer server = this.disposableServer;
+		if (server != null) {
+			server.channel().close();
+		}
+	}
+
+	private boolean isIdle() {
+		return this.arbiter.getWorkers().stream().mapToInt(Worker::getInFlight).sum() == 0;
+	}
+
+	private void halt(String reason) {
+		try {
+			stop();
+		}
+		finally {
+			this.haltListener.accept(reason);
+		}
+	}
+
+	private void disposeLoops() {
+		if (this.loops != null) {
+			this.loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+			this.loops = null;
+		}
+	}
+
+	private void startAwaitThread(DisposableServer server) {
+		// Event loops and workers are daemon threads: this one keeps the JVM alive while serving.
+		Thread awaitThread = new Thread(() -> server.onDispose().block(), "prefork-server");
+		awaitThread.setContextClassLoader(getClass().getClassLoader());
+		awaitThread.setDaemon(false);
+		awaitThread.start();
+	}
+
+}

@@ -1,0 +1,61 @@
+package dev.prefork.server;
+
+import java.util.function.BiFunction;
+
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * The reactor-netty handler: hands each request from the event loop to a worker, or answers
+ * 503 at once when every worker is full. The event loop never runs application code.
+ */
+final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
+
+	private final BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler;
+
+	private final WorkerPool pool;
+
+	private final RequestOutcomes outcomes;
+
+	private final long requestTimeoutNanos;
+
+	private final long gracefulTimeoutNanos;
+
+	private volatile boolean refusing;
+
+	RequestDispatcher(BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
+			WorkerPool pool, RequestOutcomes outcomes, ServerSettings settings) {
+		this.handler = handler;
+		this.pool = pool;
+		this.outcomes = outcomes;
+		this.requestTimeoutNanos = (settings.requestTimeout() != null) ? settings.requestTimeout().toNanos() : 0;
+		this.gracefulTimeoutNanos = settings.gracefulTimeout().toNanos();
+	}
+
+	@Override
+	public Publisher<Void> apply(HttpServerRequest request, HttpServerResponse response) {
+		return Mono.create((sink) -> {
+			RequestTask task = new RequestTask(request, response, this.handler, sink, this.outcomes);
+			if (this.refusing) {
+				task.refuseShuttingDown();
+				return;
+			}
+			if (!this.pool.admit(task)) {
+				task.reject();
+				return;
+			}
+			sink.onCancel(task::cancel);
+			if (this.requestTimeoutNanos > 0) {
+				task.armTimeout(this.requestTimeoutNanos, this.gracefulTimeoutNanos);
+			}
+		});
+	}
+
+	/** From now on answer 503 and close, as the server is shutting down. */
+	void refuseNewRequests() {
+		this.refusing = true;
+	}
+
+}

@@ -1,0 +1,196 @@
+package dev.prefork.server;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Checks each decoded request head against gunicorn-style limits and the RFC 9112 rules that
+ * stock reactor-netty lets through, answering 4xx/5xx and closing the connection when a request
+ * is refused. Everything it refuses is refused before any application code sees it.
+ */
+final class RequestHeadGuard extends ChannelDuplexHandler {
+
+	private final int limitRequestFields;
+
+	private final int limitRequestFieldSize;
+
+	private final HeadTimer headTimer;
+
+	/** Requests passed on whose response has not been written yet (pipelining keeps order). */
+	private int pending;
+
+	/** Set once the connection takes no more requests: after a refusal or a non-persistent request. */
+	private boolean closing;
+
+	/** Whether the body of a dropped request is still arriving. */
+	private boolean droppingContent;
+
+	private HttpResponseStatus deferredRefusal;
+
+	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer) {
+		this.limitRequestFields = limitRequestFields;
+		this.limitRequestFieldSize = limitRequestFieldSize;
+		this.headTimer = headTimer;
+	}
+
+	@Override
+	public void channelRead(ChannelHandlerContext ctx, Object msg) {
+		if (msg instanceof HttpRequest request) {
+			readHead(ctx, request);
+		}
+		else if (this.droppingContent && msg instanceof HttpContent) {
+			this.droppingContent = !(msg instanceof LastHttpContent);
+			ReferenceCountUtil.release(msg);
+		}
+		else {
+			ctx.fireChannelRead(msg);
+		}
+	}
+
+	private void readHead(ChannelHandlerContext ctx, HttpRequest request) {
+		if (this.closing) {
+			drop(request);
+			return;
+		}
+		this.headTimer.headReceived();
+		HttpResponseStatus refusal = request.decoderResult().isSuccess() ? check(request) : null;
+		if (refusal != null) {
+			this.closing = true;
+			drop(request);
+			refuse(ctx, refusal);
+			return;
+		}
+		this.pending++;
+		if (!HttpUtil.isKeepAlive(request)) {
+			this.closing = true; // anything pipelined after it will never be answered
+		}
+		ctx.fireChannelRead(request);
+	}
+
+	private void drop(HttpRequest request) {
+		this.droppingContent = !(request instanceof LastHttpContent);
+		ReferenceCountUtil.release(request);
+	}
+
+	@Override
+	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+		ctx.write(msg, promise);
+		if (msg instanceof LastHttpContent) {
+			this.pending = Math.max(0, this.pending - 1);
+			this.headTimer.awaitNextHead();
+			if (this.pending == 0 && this.deferredRefusal != null) {
+				writeRefusal(ctx, this.deferredRefusal);
+			}
+		}
+	}
+
+	private HttpResponseStatus check(HttpRequest request) {
+		HttpVersion version = request.protocolVersion();
+		if (version.majorVersion() != 1 || version.minorVersion() > 1) {
+			return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+		}
+		HttpHeaders headers = request.headers();
+		if (headers.size() > this.limitRequestFields) {
+			return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+		}
+		for (Map.Entry<String, String> header : headers) {
+			if (header.getKey().length() + 2 + header.getValue().length() > this.limitRequestFieldSize) {
+				return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+			}
+		}
+		HttpResponseStatus host = checkHost(version, headers.getAll(HttpHeaderNames.HOST));
+		if (host != null) {
+			return host;
+		}
+		HttpResponseStatus framing = checkFraming(version, headers);
+		if (framing != null) {
+			return framing;
+		}
+		return checkTarget(request.method(), request.uri());
+	}
+
+	private HttpResponseStatus checkHost(HttpVersion version, List<String> hosts) {
+		if (hosts.size() > 1 || (hosts.isEmpty() && version.minorVersion() == 1)) {
+			return HttpResponseStatus.BAD_REQUEST; // RFC 9112 §3.2: exactly one Host in HTTP/1.1
+		}
+		if (!hosts.isEmpty() && !HostSyntax.isValid(hosts.get(0))) {
+			return HttpResponseStatus.BAD_REQUEST;
+		}
+		return null;
+	}
+
+	private HttpResponseStatus checkFraming(HttpVersion version, HttpHeaders headers) {
+		List<String> encodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+		if (encodings.isEmpty()) {
+			return null;
+		}
+		if (encodings.size() > 1 || version.minorVersion() == 0 || headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+			return HttpResponseStatus.BAD_REQUEST; // ambiguous framing is how requests get smuggled
+		}
+		String[] codings = encodings.get(0).split(",");
+		for (int i = 0; i < codings.length; i++) {
+			String coding = codings[i].trim().toLowerCase(Locale.ROOT);
+			if (!coding.equals("chunked")) {
+				return (coding.isEmpty() || i == codings.length - 1) ? HttpResponseStatus.BAD_REQUEST
+						: HttpResponseStatus.NOT_IMPLEMENTED;
+			}
+			if (i != codings.length - 1) {
+				return HttpResponseStatus.BAD_REQUEST; // chunked must be the final coding, once
+			}
+		}
+		return null;
+	}
+
+	private HttpResponseStatus checkTarget(HttpMethod method, String uri) {
+		if (uri.startsWith("/")) {
+			return null;
+		}
+		if (uri.equals("*")) {
+			return (method == HttpMethod.OPTIONS) ? null : HttpResponseStatus.BAD_REQUEST;
+		}
+		int scheme = uri.indexOf("://");
+		if (scheme > 0 && uri.substring(0, scheme).chars().allMatch(Character::isLetter)) {
+			return null; // absolute-form, which servers must accept (RFC 9112 §3.2.2)
+		}
+		if (method == HttpMethod.CONNECT) {
+			return HttpResponseStatus.METHOD_NOT_ALLOWED; // we are an origin server, not a proxy
+		}
+		return HttpResponseStatus.BAD_REQUEST;
+	}
+
+	private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status) {
+		if (this.pending > 0) {
+			this.deferredRefusal = status; // answer in order, after the responses still owed
+			return;
+		}
+		writeRefusal(ctx, status);
+	}
+
+	private void writeRefusal(ChannelHandlerContext ctx, HttpResponseStatus status) {
+		this.deferredRefusal = null;
+		FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status);
+		response.headers()
+			.set(HttpHeaderNames.CONTENT_LENGTH, 0)
+			.set(HttpHeaderNames.CONNECTION, "close");
+		ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+	}
+
+}

@@ -1,0 +1,95 @@
+package dev.prefork.server;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+
+import reactor.netty.http.server.HttpServerRequest;
+
+/**
+ * Server-wide tallies of how requests ended other than normally: rejected for overload,
+ * timed out, dropped because the client left, or failed with an exception.
+ */
+public final class RequestOutcomes {
+
+	private final LongAdder rejected = new LongAdder();
+
+	private final LongAdder requestTimeouts = new LongAdder();
+
+	private final LongAdder clientGone = new LongAdder();
+
+	private final RecentExceptions recentExceptions;
+
+	private final Optional<String> retryAfter;
+
+	RequestOutcomes(int exceptionCapacity, Duration retryAfter) {
+		this.recentExceptions = new RecentExceptions(exceptionCapacity);
+		this.retryAfter = (retryAfter != null && !retryAfter.isZero())
+				? Optional.of(Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000))) : Optional.empty();
+	}
+
+	void rejected() {
+		this.rejected.increment();
+	}
+
+	void requestTimedOut() {
+		this.requestTimeouts.increment();
+	}
+
+	void clientGone() {
+		this.clientGone.increment();
+	}
+
+	void exception(Throwable error, Worker worker, Thread thread, HttpServerRequest request) {
+		record(error, worker, thread, request.method().name(), request.path());
+	}
+
+	/**
+	 * Records an exception that the application's error handling turned into a response, so that
+	 * it is counted like one that reached the server. Call it on the thread that saw the exception.
+	 * @param error the exception
+	 * @param method the request method
+	 * @param path the request path, without the query string
+	 */
+	public void recordHandledException(Throwable error, String method, String path) {
+		Worker worker = Worker.current();
+		if (worker == null) {
+			RequestTask task = RequestTask.current();
+			worker = (task != null) ? task.worker() : null;
+		}
+		if (worker != null) {
+			worker.exceptionRaised();
+		}
+		record(error, worker, Thread.currentThread(), method, path);
+	}
+
+	private void record(Throwable error, Worker worker, Thread thread, String method, String path) {
+		this.recentExceptions.add(new RecentExceptions.Entry(Instant.now(), error.getClass().getName(),
+				error.getMessage(), (worker != null) ? worker.getId() : 0, thread.getName(), method, path, error));
+	}
+
+	Optional<String> retryAfter() {
+		return this.retryAfter;
+	}
+
+	/** Requests answered 503 because every worker was full. */
+	public long getRejected() {
+		return this.rejected.sum();
+	}
+
+	/** Requests answered 503 because they ran past the request timeout. */
+	public long getRequestTimeouts() {
+		return this.requestTimeouts.sum();
+	}
+
+	/** Requests dropped because their client disconnected before they were answered. */
+	public long getClientGone() {
+		return this.clientGone.sum();
+	}
+
+	public RecentExceptions getRecentExceptions() {
+		return this.recentExceptions;
+	}
+
+}

@@ -1,0 +1,18 @@
+package dev.prefork.server;
+
+/**
+ * What a worker tells its arbiter. Calls arrive on worker or event-loop threads, so an
+ * implementation only records the news and lets the arbiter act on its own thread.
+ */
+interface WorkerListener {
+
+	/** The worker served its quota of requests and should be recycled. */
+	void maxRequestsReached(Worker worker);
+
+	/** A draining worker has no request left in flight. */
+	void drained(Worker worker);
+
+	/** One of the worker's threads did not come back from a timed-out request. */
+	void threadAbandoned(Worker worker);
+
+}

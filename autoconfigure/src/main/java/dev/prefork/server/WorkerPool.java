@@ -1,0 +1,57 @@
+package dev.prefork.server;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The workers taking traffic, and the choice of one for each request: the least loaded, so
+ * that no request waits in a queue while another worker has an idle thread. The array is
+ * replaced (never changed in place) by the arbiter, so event loops read it without locking.
+ */
+final class WorkerPool {
+
+	private static final Worker[] NONE = new Worker[0];
+
+	private final AtomicInteger nextStart = new AtomicInteger();
+
+	private volatile Worker[] active = NONE;
+
+	void publish(Worker[] slots) {
+		this.active = Arrays.stream(slots).filter(Objects::nonNull).toArray(Worker[]::new);
+	}
+
+	/**
+	 * Gives the request to the least loaded worker, or to any other with room.
+	 * @return {@code false} when no worker can take it
+	 */
+	boolean admit(RequestTask task) {
+		Worker[] workers = this.active;
+		int count = workers.length;
+		if (count == 0) {
+			return false;
+		}
+		// Start the scan at a rotating index so that ties (all idle, the common case) spread evenly.
+		int start = (this.nextStart.getAndIncrement() & Integer.MAX_VALUE) % count;
+		Worker best = workers[start];
+		int bestLoad = best.load();
+		for (int i = 1; i < count && bestLoad > 0; i++) {
+			Worker candidate = workers[(start + i) % count];
+			int load = candidate.load();
+			if (load < bestLoad) {
+				best = candidate;
+				bestLoad = load;
+			}
+		}
+		if (best.tryAdmit(task)) {
+			return true;
+		}
+		for (Worker other : workers) {
+			if (other != best && other.tryAdmit(task)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+}

@@ -1,0 +1,81 @@
+package dev.prefork.sample;
+
+import java.time.Duration;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Endpoints that exercise each kind of work a worker may be given.
+ */
+@RestController
+class SampleController {
+
+	/** Non-blocking: the handler returns at once. */
+	@GetMapping(path = "/hello", produces = MediaType.TEXT_PLAIN_VALUE)
+	Mono<String> hello() {
+		return Mono.just("Hello from Prefork\n");
+	}
+
+	/** Blocking: sleeps on the worker thread, as JDBC or a blocking HTTP client would. */
+	@GetMapping(path = "/work", produces = MediaType.TEXT_PLAIN_VALUE)
+	String work(@RequestParam(defaultValue = "20") long ms) throws InterruptedException {
+		Thread.sleep(ms);
+		return "worked " + ms + " ms on " + Thread.currentThread().getName() + "\n";
+	}
+
+	/** CPU-bound: hashes for a while. */
+	@GetMapping(path = "/cpu", produces = MediaType.TEXT_PLAIN_VALUE)
+	String cpu(@RequestParam(defaultValue = "10000") int n) {
+		long hash = 1125899906842597L;
+		for (int i = 0; i < n; i++) {
+			hash = 31 * hash + (hash >>> 7) + i;
+		}
+		return "cpu " + n + " -> " + Long.toHexString(hash) + "\n";
+	}
+
+	/** Throws, to show how exceptions are answered, logged and counted. */
+	@GetMapping("/boom")
+	String boom() {
+		throw new IllegalStateException("boom: this endpoint always fails");
+	}
+
+	/**
+	 * Blocks far past every timeout. With {@code stubborn=true} it also ignores interrupts (for
+	 * up to ten minutes), like code stuck in a native call, to show threads being abandoned.
+	 */
+	@GetMapping(path = "/hang", produces = MediaType.TEXT_PLAIN_VALUE)
+	String hang(@RequestParam(defaultValue = "false") boolean stubborn) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+		while (System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(Duration.ofHours(1).toMillis());
+			}
+			catch (InterruptedException ex) {
+				if (!stubborn) {
+					throw ex;
+				}
+			}
+		}
+		return "woke up\n";
+	}
+
+	/** Reads the whole body (decoded on the worker thread) and returns it. */
+	@PostMapping("/echo")
+	String echo(@RequestBody(required = false) String body) {
+		return (body != null) ? body : "";
+	}
+
+	/** Names the thread that serves the request. */
+	@GetMapping(path = "/whoami", produces = MediaType.TEXT_PLAIN_VALUE)
+	String whoami() {
+		return Thread.currentThread().getName() + "\n";
+	}
+
+}
