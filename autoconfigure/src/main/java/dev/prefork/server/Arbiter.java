@@ -220,11 +220,14 @@ public final class Arbiter {
 		long timeout = this.settings.timeout().toNanos();
 		long lifetime = (this.settings.maxWorkerLifetime() != null) ? this.settings.maxWorkerLifetime().toNanos() : 0;
 		for (Worker worker : this.slots.clone()) {
-			if (worker == null) {
+			if (worker == null || !this.running) {
 				continue;
 			}
 			if (timeout > 0 && worker.isStuck(now, timeout)) {
 				replaceTimedOut(worker);
+			}
+			else if (worker.isRecycleDue()) {
+				recycle(worker, "served " + worker.getRequests() + " requests");
 			}
 			else if (lifetime > 0 && worker.ageNanos(now) > lifetime) {
 				recycle(worker, "reached its maximum lifetime");
@@ -237,16 +240,8 @@ public final class Arbiter {
 	private void respawnEmptySlots() {
 		for (int i = 0; i < this.slots.length && this.running; i++) {
 			if (this.slots[i] == null) {
-				try {
-					this.slots[i] = spawn(i + 1);
-					publish();
-				}
-				catch (WorkerBootException ex) {
-					if (this.consecutiveBootFailures >= MAX_CONSECUTIVE_BOOT_FAILURES) {
-						halt("workers failed to boot " + this.consecutiveBootFailures + " times in a row: "
-								+ ex.getCause());
-					}
-				}
+				this.slots[i] = trySpawn(i + 1);
+				publish();
 			}
 		}
 	}
@@ -343,6 +338,9 @@ public final class Arbiter {
 			return spawn(id);
 		}
 		catch (WorkerBootException ex) {
+			if (this.consecutiveBootFailures >= MAX_CONSECUTIVE_BOOT_FAILURES) {
+				halt("workers failed to boot " + this.consecutiveBootFailures + " times in a row: " + ex.getCause());
+			}
 			return null;
 		}
 	}
@@ -371,6 +369,9 @@ public final class Arbiter {
 	}
 
 	private void halt(String reason) {
+		if (!this.running) {
+			return;
+		}
 		logger.error("Shutting down: Arbiter halted because " + reason);
 		this.running = false;
 		Thread halting = new Thread(() -> this.haltHandler.accept(reason), "prefork-halt");

@@ -42,7 +42,7 @@ public final class RequestOutcomes {
 	}
 
 	void exception(Throwable error, Worker worker, Thread thread, HttpServerRequest request) {
-		record(error, worker, thread, request.method().name(), request.path());
+		record(error, worker, thread, request.method().name(), request.fullPath());
 	}
 
 	/**
@@ -53,10 +53,13 @@ public final class RequestOutcomes {
 	 * @param path the request path, without the query string
 	 */
 	public void recordHandledException(Throwable error, String method, String path) {
+		RequestTask task = RequestTask.current();
+		if (task != null && task.isEnded()) {
+			return; // the request already timed out or was aborted: this is the interrupt surfacing
+		}
 		Worker worker = Worker.current();
-		if (worker == null) {
-			RequestTask task = RequestTask.current();
-			worker = (task != null) ? task.worker() : null;
+		if (worker == null && task != null) {
+			worker = task.worker();
 		}
 		if (worker != null) {
 			worker.exceptionRaised();

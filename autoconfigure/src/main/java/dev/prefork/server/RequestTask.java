@@ -166,7 +166,7 @@ final class RequestTask implements Runnable {
 			worker.exceptionRaised();
 			this.outcomes.exception(error, worker, Thread.currentThread(), this.request);
 			logger.error("Error on worker " + worker.getId() + " for " + this.request.method() + " "
-					+ this.request.path(), error);
+					+ this.request.fullPath(), error);
 			if (!this.response.hasSentHeaders()) {
 				respondEmpty(HttpResponseStatus.INTERNAL_SERVER_ERROR);
 				return;
@@ -197,7 +197,7 @@ final class RequestTask implements Runnable {
 		worker.requestTimedOut();
 		this.outcomes.requestTimedOut();
 		Thread stuck = interruptRunner();
-		logger.warn("Request " + this.request.method() + " " + this.request.path() + " on worker " + worker.getId()
+		logger.warn("Request " + this.request.method() + " " + this.request.fullPath() + " on worker " + worker.getId()
 				+ " timed out" + ((stuck != null) ? ", interrupting " + stuck.getName() : ""));
 		respondUnavailable(false);
 		if (stuck != null) {
@@ -221,7 +221,7 @@ final class RequestTask implements Runnable {
 			return;
 		}
 		interruptRunner();
-		logger.debug("Request " + this.request.method() + " " + this.request.path() + " aborted: " + reason);
+		logger.debug("Request " + this.request.method() + " " + this.request.fullPath() + " aborted: " + reason);
 		respondUnavailable(false);
 	}
 
@@ -270,7 +270,7 @@ final class RequestTask implements Runnable {
 		return true;
 	}
 
-	private boolean isEnded() {
+	boolean isEnded() {
 		return this.state.get() > RUNNING;
 	}
 

@@ -151,6 +151,11 @@ public final class Worker {
 		return this.busy.get() + this.waiting.get();
 	}
 
+	/** Whether the worker served its quota and waits to be recycled. */
+	boolean isRecycleDue() {
+		return this.recycleRequested.get();
+	}
+
 	void requestDequeued() {
 		this.waiting.decrementAndGet();
 	}

@@ -1,0 +1,71 @@
+package dev.prefork.server;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * When every worker is full a request is answered 503 with Retry-After at once, counted, and the
+ * server keeps serving; a queued request whose client left is dropped without running.
+ */
+class OverloadTests {
+
+	@Test
+	void whenEveryWorkerIsFullThenRequestGets503WithRetryAfterAndOthersStillSucceed() throws Exception {
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(1);
+			factory.setQueueCapacity(1);
+		})) {
+			CompletableFuture<HttpResponse<String>> running = send(server, "/block");
+			await().until(() -> server.invocations("/block") == 1);
+			CompletableFuture<HttpResponse<String>> queued = send(server, "/hello");
+			await().until(() -> server.arbiter().getWorkers().get(0).getQueued() == 1);
+
+			HttpResponse<String> rejected = server.get("/hello");
+			assertThat(rejected.statusCode()).isEqualTo(503);
+			assertThat(rejected.headers().firstValue("Retry-After")).hasValue("1");
+			assertThat(server.server.getRequestOutcomes().getRejected()).isEqualTo(1);
+
+			server.release.countDown();
+			assertThat(running.get().statusCode()).isEqualTo(200);
+			assertThat(queued.get().statusCode()).isEqualTo(200);
+			assertThat(server.get("/hello").statusCode()).isEqualTo(200);
+		}
+	}
+
+	@Test
+	void queuedRequestWhoseClientLeftIsNeverRun() throws Exception {
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(1);
+			factory.setQueueCapacity(8);
+		})) {
+			CompletableFuture<HttpResponse<String>> running = send(server, "/block");
+			await().until(() -> server.invocations("/block") == 1);
+			for (int i = 0; i < 3; i++) {
+				try (RawHttp raw = new RawHttp(server.port())) {
+					raw.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n");
+					await().until(() -> server.arbiter().getWorkers().get(0).getQueued() >= 1);
+				}
+			}
+			server.release.countDown();
+			assertThat(running.get().statusCode()).isEqualTo(200);
+			await().until(() -> server.arbiter().getWorkers().get(0).getInFlight() == 0);
+			assertThat(server.invocations("/hello")).isZero();
+			assertThat(server.server.getRequestOutcomes().getClientGone()).isEqualTo(3);
+			assertThat(server.get("/hello").statusCode()).isEqualTo(200);
+		}
+	}
+
+	private static CompletableFuture<HttpResponse<String>> send(TestServer server, String path) {
+		return server.client.sendAsync(HttpRequest.newBuilder(server.uri(path)).build(),
+				HttpResponse.BodyHandlers.ofString());
+	}
+
+}
