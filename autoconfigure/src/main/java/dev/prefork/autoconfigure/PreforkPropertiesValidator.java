@@ -2,6 +2,8 @@ package dev.prefork.autoconfigure;
 
 import java.time.Duration;
 
+import org.springframework.boot.convert.DurationStyle;
+
 /**
  * Checks bound {@link PreforkProperties} before the server is built, so that a bad value fails
  * startup with the property's name and accepted range instead of a stack trace from the engine.
@@ -44,14 +46,19 @@ final class PreforkPropertiesValidator {
 
 	private static void required(String name, Duration value, boolean positive) {
 		if (value == null || value.isNegative() || (positive && value.isZero())) {
-			throw new InvalidPreforkPropertyException(PREFIX + name, value,
+			throw new InvalidPreforkPropertyException(PREFIX + name, print(value),
 					positive ? "durations greater than zero" : "durations of zero or more");
 		}
 	}
 
+	/** Shows a duration the way it is written in application.yml ({@code -1s}), not as {@code PT-1S}. */
+	private static String print(Duration value) {
+		return (value != null) ? DurationStyle.SIMPLE.print(value) : null;
+	}
+
 	private static void optional(String name, Duration value) {
 		if (value != null && (value.isNegative() || value.isZero())) {
-			throw new InvalidPreforkPropertyException(PREFIX + name, value,
+			throw new InvalidPreforkPropertyException(PREFIX + name, print(value),
 					"durations greater than zero, or no value to disable it");
 		}
 	}

@@ -224,6 +224,7 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	}
 
 	public void setHeaderTimeout(Duration headerTimeout) {
+		Assert.isTrue(headerTimeout != null && !headerTimeout.isZero(), "'headerTimeout' must be greater than zero");
 		this.headerTimeout = nonNegative(headerTimeout, "headerTimeout");
 	}
 

@@ -2,7 +2,6 @@ package dev.prefork.server;
 
 import java.net.ConnectException;
 import java.net.Socket;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Set;
@@ -92,8 +91,7 @@ class LifecycleTests {
 	void gracefulShutdownFinishesInFlightRequestsAndRefusesNewConnections() throws Exception {
 		TestServer server = TestServer.start((factory) -> factory.setShutdown(Shutdown.GRACEFUL));
 		int port = server.port();
-		CompletableFuture<HttpResponse<String>> inFlight = server.client
-			.sendAsync(HttpRequest.newBuilder(server.uri("/block")).build(), HttpResponse.BodyHandlers.ofString());
+		CompletableFuture<HttpResponse<String>> inFlight = server.getAsync("/block");
 		await().until(() -> server.invocations("/block") == 1);
 		AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
 		server.server.shutDownGracefully(result::set);

@@ -1,6 +1,5 @@
 package dev.prefork.server;
 
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 
@@ -22,9 +21,9 @@ class OverloadTests {
 			factory.setThreads(1);
 			factory.setQueueCapacity(1);
 		})) {
-			CompletableFuture<HttpResponse<String>> running = send(server, "/block");
+			CompletableFuture<HttpResponse<String>> running = server.getAsync("/block");
 			await().until(() -> server.invocations("/block") == 1);
-			CompletableFuture<HttpResponse<String>> queued = send(server, "/hello");
+			CompletableFuture<HttpResponse<String>> queued = server.getAsync("/hello");
 			await().until(() -> server.arbiter().getWorkers().get(0).getQueued() == 1);
 
 			HttpResponse<String> rejected = server.get("/hello");
@@ -46,7 +45,7 @@ class OverloadTests {
 			factory.setThreads(1);
 			factory.setQueueCapacity(8);
 		})) {
-			CompletableFuture<HttpResponse<String>> running = send(server, "/block");
+			CompletableFuture<HttpResponse<String>> running = server.getAsync("/block");
 			await().until(() -> server.invocations("/block") == 1);
 			for (int i = 0; i < 3; i++) {
 				try (RawHttp raw = new RawHttp(server.port())) {
@@ -63,9 +62,5 @@ class OverloadTests {
 		}
 	}
 
-	private static CompletableFuture<HttpResponse<String>> send(TestServer server, String path) {
-		return server.client.sendAsync(HttpRequest.newBuilder(server.uri(path)).build(),
-				HttpResponse.BodyHandlers.ofString());
-	}
 
 }

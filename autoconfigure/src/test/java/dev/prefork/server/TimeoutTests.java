@@ -1,6 +1,5 @@
 package dev.prefork.server;
 
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +23,7 @@ class TimeoutTests {
 			factory.setTimeout(Duration.ofSeconds(1));
 		})) {
 			Worker original = server.arbiter().getWorkers().get(0);
-			CompletableFuture<HttpResponse<String>> hung = send(server, "/hang");
+			CompletableFuture<HttpResponse<String>> hung = server.getAsync("/hang");
 
 			HttpResponse<String> answer = hung.get();
 			assertThat(answer.statusCode()).isEqualTo(503);
@@ -75,9 +74,5 @@ class TimeoutTests {
 		}
 	}
 
-	private static CompletableFuture<HttpResponse<String>> send(TestServer server, String path) {
-		return server.client.sendAsync(HttpRequest.newBuilder(server.uri(path)).build(),
-				HttpResponse.BodyHandlers.ofString());
-	}
 
 }

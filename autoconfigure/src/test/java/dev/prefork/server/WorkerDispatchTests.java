@@ -71,8 +71,7 @@ class WorkerDispatchTests {
 			factory.setThreads(1);
 			factory.setQueueCapacity(5);
 		})) {
-			CompletableFuture<HttpResponse<String>> blocked = server.client.sendAsync(
-					HttpRequest.newBuilder(server.uri("/block")).build(), HttpResponse.BodyHandlers.ofString());
+			CompletableFuture<HttpResponse<String>> blocked = server.getAsync("/block");
 			org.awaitility.Awaitility.await().until(() -> server.invocations("/block") == 1);
 			// One worker's only thread is blocked; the other worker must take this one at once.
 			HttpResponse<String> response = server.get("/thread");

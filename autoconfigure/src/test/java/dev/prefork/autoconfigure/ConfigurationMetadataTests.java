@@ -1,0 +1,102 @@
+package dev.prefork.autoconfigure;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.io.ClassPathResource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The configuration metadata that IDEs read lists every {@code prefork.*} property with a
+ * description written the way Boot writes its own (not starting with "The"), and with its
+ * default where the default is a constant.
+ */
+class ConfigurationMetadataTests {
+
+	private static final List<String> PROPERTIES = List.of("prefork.enabled", "prefork.workers", "prefork.threads",
+			"prefork.queue-capacity", "prefork.backlog", "prefork.io-threads", "prefork.timeout",
+			"prefork.request-timeout", "prefork.graceful-timeout", "prefork.max-requests",
+			"prefork.max-requests-jitter", "prefork.max-worker-lifetime", "prefork.keepalive",
+			"prefork.header-timeout", "prefork.limit-request-line", "prefork.limit-request-fields",
+			"prefork.limit-request-field-size", "prefork.retry-after", "prefork.exceptions.capacity");
+
+	private static Map<String, JsonNode> metadata;
+
+	@BeforeAll
+	static void readMetadata() throws IOException {
+		try (InputStream input = new ClassPathResource("META-INF/spring-configuration-metadata.json").getInputStream()) {
+			JsonNode root = JsonMapper.shared().readTree(input);
+			Map<String, JsonNode> byName = new LinkedHashMap<>();
+			for (JsonNode property : root.path("properties").values()) {
+				byName.put(property.path("name").asString(), property);
+			}
+			metadata = byName;
+		}
+	}
+
+	@Test
+	void everyPreforkPropertyIsListed() {
+		assertThat(metadata).containsKeys(PROPERTIES.toArray(String[]::new));
+	}
+
+	@Test
+	void everyPreforkPropertyHasADescriptionThatDoesNotStartWithThe() {
+		assertThat(metadata.keySet()).filteredOn((name) -> name.startsWith("prefork.")).allSatisfy((name) -> {
+			String description = metadata.get(name).path("description").asString("");
+			assertThat(description).as("description of %s", name).isNotBlank().doesNotMatch("(?is)^the\\b.*");
+		});
+	}
+
+	@Test
+	void propertiesWithConstantDefaultsListThem() {
+		assertThat(defaultOf("prefork.enabled").asBoolean()).isTrue();
+		assertThat(defaultOf("prefork.threads").asInt()).isEqualTo(8);
+		assertThat(defaultOf("prefork.queue-capacity").asInt()).isEqualTo(64);
+		assertThat(defaultOf("prefork.backlog").asInt()).isEqualTo(2048);
+		assertThat(defaultOf("prefork.max-requests").asLong()).isZero();
+		assertThat(defaultOf("prefork.max-requests-jitter").asLong()).isZero();
+		assertThat(defaultOf("prefork.limit-request-line").asInt()).isEqualTo(4094);
+		assertThat(defaultOf("prefork.limit-request-fields").asInt()).isEqualTo(100);
+		assertThat(defaultOf("prefork.limit-request-field-size").asInt()).isEqualTo(8190);
+		assertThat(defaultOf("prefork.exceptions.capacity").asInt()).isEqualTo(100);
+		assertThat(durationDefaultOf("prefork.timeout")).isEqualTo(Duration.ofSeconds(30));
+		assertThat(durationDefaultOf("prefork.graceful-timeout")).isEqualTo(Duration.ofSeconds(30));
+		assertThat(durationDefaultOf("prefork.keepalive")).isEqualTo(Duration.ofSeconds(15));
+		assertThat(durationDefaultOf("prefork.header-timeout")).isEqualTo(Duration.ofSeconds(20));
+		assertThat(durationDefaultOf("prefork.retry-after")).isEqualTo(Duration.ofSeconds(1));
+	}
+
+	@Test
+	void propertiesWithoutAConstantDefaultListNone() {
+		// workers and io-threads default to the processor count of the machine that runs the
+		// application, not of the one that built it; the other two are unset unless configured.
+		assertThat(List.of("prefork.workers", "prefork.io-threads", "prefork.request-timeout",
+				"prefork.max-worker-lifetime"))
+			.allSatisfy((name) -> assertThat(metadata.get(name).has("defaultValue")).as("%s has a default", name)
+				.isFalse());
+	}
+
+	private static JsonNode defaultOf(String name) {
+		JsonNode value = metadata.get(name).path("defaultValue");
+		assertThat(value.isMissingNode()).as("%s has a default", name).isFalse();
+		return value;
+	}
+
+	private static Duration durationDefaultOf(String name) {
+		JsonNode value = defaultOf(name);
+		assertThat(value.isString()).as("%s default is a duration string", name).isTrue();
+		return DurationStyle.detectAndParse(value.asString());
+	}
+
+}
