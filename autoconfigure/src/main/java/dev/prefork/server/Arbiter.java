@@ -37,6 +37,8 @@ public final class Arbiter {
 
 	private final Consumer<String> haltHandler;
 
+	private final List<ArbiterListener> listeners;
+
 	private final BlockingQueue<Runnable> commands = new ArrayBlockingQueue<>(1024);
 
 	private final WorkerListener listener = new Listener();
@@ -69,8 +71,10 @@ public final class Arbiter {
 
 	private Thread thread;
 
-	Arbiter(ServerSettings settings, WorkerInitializer initializer, WorkerPool pool, Consumer<String> haltHandler) {
+	Arbiter(ServerSettings settings, WorkerInitializer initializer, WorkerPool pool, Consumer<String> haltHandler,
+			List<ArbiterListener> listeners) {
 		this.settings = settings;
+		this.listeners = List.copyOf(listeners);
 		this.initializer = initializer;
 		this.pool = pool;
 		this.haltHandler = haltHandler;
@@ -116,7 +120,10 @@ public final class Arbiter {
 		this.slots = new Worker[0];
 		this.retiring.clear();
 		this.pool.publish(this.slots);
-		all.forEach((worker) -> worker.abort("server stopped"));
+		all.forEach((worker) -> {
+			worker.exitingBecause(Worker.ExitReason.SHUTDOWN);
+			worker.abort("server stopped");
+		});
 		long deadline = System.nanoTime() + this.settings.gracefulTimeout().toNanos();
 		for (Worker worker : all) {
 			awaitTermination(worker, deadline);
@@ -136,14 +143,14 @@ public final class Arbiter {
 	public void recycleAll() {
 		command(() -> Arrays.stream(this.slots.clone())
 			.filter((worker) -> worker != null)
-			.forEach((worker) -> recycle(worker, "recycled on request")));
+			.forEach((worker) -> recycle(worker, Worker.ExitReason.RECYCLE, "recycled on request")));
 	}
 
 	/** Replaces one worker, draining it gracefully. */
 	public void recycle(int workerId) {
 		command(() -> {
 			if (workerId >= 1 && workerId <= this.slots.length && this.slots[workerId - 1] != null) {
-				recycle(this.slots[workerId - 1], "recycled on request");
+				recycle(this.slots[workerId - 1], Worker.ExitReason.RECYCLE, "recycled on request");
 			}
 		});
 	}
@@ -227,10 +234,10 @@ public final class Arbiter {
 				replaceTimedOut(worker);
 			}
 			else if (worker.isRecycleDue()) {
-				recycle(worker, "served " + worker.getRequests() + " requests");
+				recycle(worker, Worker.ExitReason.MAX_REQUESTS, "served " + worker.getRequests() + " requests");
 			}
 			else if (lifetime > 0 && worker.ageNanos(now) > lifetime) {
-				recycle(worker, "reached its maximum lifetime");
+				recycle(worker, Worker.ExitReason.LIFETIME, "reached its maximum lifetime");
 			}
 		}
 		respawnEmptySlots();
@@ -260,6 +267,7 @@ public final class Arbiter {
 				this.exited.incrementAndGet();
 				this.abandonedThreads.addAndGet(worker.getAbandonedThreads());
 				logger.info(worker + " exited");
+				notify((listener) -> listener.workerExited(worker, worker.getExitReason()));
 				changed = true;
 			}
 			else if (worker.getState() == Worker.State.STOPPED && worker.nanosSinceStop(now) > graceful) {
@@ -269,6 +277,7 @@ public final class Arbiter {
 				this.retiring.remove(worker);
 				this.exited.incrementAndGet();
 				logger.error(worker + " exited leaving " + left + " abandoned threads");
+				notify((listener) -> listener.workerExited(worker, worker.getExitReason()));
 				changed = true;
 			}
 		}
@@ -281,6 +290,8 @@ public final class Arbiter {
 		logger.error(worker + " timed out (no heartbeat for " + this.settings.timeout().toSeconds()
 				+ "s with every thread busy), replacing it");
 		this.timedOut.incrementAndGet();
+		worker.exitingBecause(Worker.ExitReason.TIMEOUT);
+		notify((listener) -> listener.workerRetiring(worker, Worker.ExitReason.TIMEOUT));
 		int slot = worker.getId() - 1;
 		this.slots[slot] = trySpawn(worker.getId());
 		publish();
@@ -294,7 +305,7 @@ public final class Arbiter {
 		publish();
 	}
 
-	private void recycle(Worker worker, String reason) {
+	private void recycle(Worker worker, Worker.ExitReason reason, String description) {
 		int slot = worker.getId() - 1;
 		if (slot >= this.slots.length || this.slots[slot] != worker) {
 			return; // already replaced
@@ -303,9 +314,9 @@ public final class Arbiter {
 		if (replacement == null) {
 			return; // keep serving with the old one; the next attempt will try again
 		}
-		logger.info(worker + " " + reason + ", recycling it");
+		logger.info(worker + " " + description + ", recycling it");
 		this.slots[slot] = replacement;
-		retire(worker);
+		retire(worker, reason);
 		this.recycled.incrementAndGet();
 	}
 
@@ -319,7 +330,7 @@ public final class Arbiter {
 		Worker[] resized = Arrays.copyOf(this.slots, workers);
 		for (int i = workers; i < current; i++) {
 			if (this.slots[i] != null) {
-				retire(this.slots[i]);
+				retire(this.slots[i], Worker.ExitReason.SCALE);
 			}
 		}
 		this.slots = resized;
@@ -327,7 +338,9 @@ public final class Arbiter {
 		respawnEmptySlots();
 	}
 
-	private void retire(Worker worker) {
+	private void retire(Worker worker, Worker.ExitReason reason) {
+		worker.exitingBecause(reason);
+		notify((listener) -> listener.workerRetiring(worker, reason));
 		this.retiring.add(worker);
 		publish();
 		worker.drain();
@@ -357,10 +370,13 @@ public final class Arbiter {
 		try {
 			worker.boot(this.initializer);
 			this.consecutiveBootFailures = 0;
+			notify((listener) -> listener.workerBooted(worker));
 			return worker;
 		}
 		catch (Throwable ex) {
+			worker.exitingBecause(Worker.ExitReason.CRASH);
 			worker.abort("boot failed");
+			notify((listener) -> listener.workerBootFailed(id, ex));
 			this.bootFailures.incrementAndGet();
 			this.consecutiveBootFailures++;
 			logger.error("Worker " + id + " failed to boot", ex);
@@ -399,9 +415,21 @@ public final class Arbiter {
 				this.abandonedThreads.addAndGet(worker.getAbandonedThreads());
 			}
 			this.exited.incrementAndGet();
+			notify((listener) -> listener.workerExited(worker, worker.getExitReason()));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void notify(Consumer<ArbiterListener> event) {
+		for (ArbiterListener listener : this.listeners) {
+			try {
+				event.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Arbiter listener " + listener + " failed", ex);
+			}
 		}
 	}
 
@@ -419,7 +447,7 @@ public final class Arbiter {
 
 		@Override
 		public void maxRequestsReached(Worker worker) {
-			command(() -> recycle(worker, "served " + worker.getRequests() + " requests"));
+			command(() -> recycle(worker, Worker.ExitReason.MAX_REQUESTS, "served " + worker.getRequests() + " requests"));
 		}
 
 		@Override
@@ -433,7 +461,7 @@ public final class Arbiter {
 
 		@Override
 		public void threadAbandoned(Worker worker) {
-			command(() -> recycle(worker, "abandoned a thread"));
+			command(() -> recycle(worker, Worker.ExitReason.ABANDONED_THREAD, "abandoned a thread"));
 		}
 
 	}

@@ -81,6 +81,10 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	private Consumer<String> haltListener = (reason) -> {
 	};
 
+	private final List<ArbiterListener> arbiterListeners = new ArrayList<>();
+
+	private final List<RequestHook> requestHooks = new ArrayList<>();
+
 	/** Needed by Boot to create a management server of the same kind. */
 	public PreforkReactiveWebServerFactory() {
 	}
@@ -101,7 +105,8 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 				? (request, response) -> adapter.apply(request, response.header(HttpHeaderNames.SERVER, serverHeader))
 				: adapter;
 		return new PreforkWebServer(createHttpServer(), handler, settings, this.ioThreads, this.exceptionCapacity,
-				getShutdown(), this.lifecycleTimeout, this.workerInitializer, this.haltListener);
+				getShutdown(), this.lifecycleTimeout, this.workerInitializer, this.haltListener, this.arbiterListeners,
+				this.requestHooks);
 	}
 
 	private HttpServer createHttpServer() {
@@ -265,6 +270,16 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	public void setHaltListener(Consumer<String> haltListener) {
 		Assert.notNull(haltListener, "'haltListener' must not be null");
 		this.haltListener = haltListener;
+	}
+
+	/** Adds listeners told when workers boot, retire and exit. */
+	public void addArbiterListeners(ArbiterListener... listeners) {
+		this.arbiterListeners.addAll(Arrays.asList(listeners));
+	}
+
+	/** Adds hooks run around every request (gunicorn's pre_request and post_request). */
+	public void addRequestHooks(RequestHook... hooks) {
+		this.requestHooks.addAll(Arrays.asList(hooks));
 	}
 
 	private static Duration nonNegative(Duration duration, String name) {

@@ -1,6 +1,7 @@
 package dev.prefork.server;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
@@ -55,7 +56,8 @@ public class PreforkWebServer implements WebServer {
 	PreforkWebServer(HttpServer httpServer,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
 			ServerSettings settings, int ioThreads, int exceptionCapacity, Shutdown shutdown, Duration lifecycleTimeout,
-			WorkerInitializer initializer, Consumer<String> haltListener) {
+			WorkerInitializer initializer, Consumer<String> haltListener, List<ArbiterListener> arbiterListeners,
+			List<RequestHook> requestHooks) {
 		this.httpServer = httpServer;
 		this.settings = settings;
 		this.ioThreads = ioThreads;
@@ -63,8 +65,8 @@ public class PreforkWebServer implements WebServer {
 		this.haltListener = haltListener;
 		this.outcomes = new RequestOutcomes(exceptionCapacity, settings.retryAfter());
 		WorkerPool pool = new WorkerPool();
-		this.arbiter = new Arbiter(settings, initializer, pool, this::halt);
-		this.dispatcher = new RequestDispatcher(handler, pool, this.outcomes, settings);
+		this.arbiter = new Arbiter(settings, initializer, pool, this::halt, arbiterListeners);
+		this.dispatcher = new RequestDispatcher(handler, pool, this.outcomes, requestHooks, settings);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this::refuseNewWork, this::isIdle)
 				: null;
 	}
@@ -151,6 +153,14 @@ public class PreforkWebServer implements WebServer {
 	/** The arbiter that supervises this server's workers. */
 	public Arbiter getArbiter() {
 		return this.arbiter;
+	}
+
+	/**
+	 * Connections waiting in the kernel's accept queue of the listening socket, or {@code null}
+	 * where the platform cannot tell (it is read from {@code /proc/net} on Linux).
+	 */
+	public Integer getAcceptQueueLength() {
+		return AcceptQueueProbe.acceptQueueLength(getPort());
 	}
 
 	/** How requests ended other than normally, and the recent exceptions. */

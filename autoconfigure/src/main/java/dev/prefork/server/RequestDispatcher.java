@@ -1,5 +1,6 @@
 package dev.prefork.server;
 
+import java.util.List;
 import java.util.function.BiFunction;
 
 import org.reactivestreams.Publisher;
@@ -19,6 +20,8 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 
 	private final RequestOutcomes outcomes;
 
+	private final List<RequestHook> hooks;
+
 	private final long requestTimeoutNanos;
 
 	private final long gracefulTimeoutNanos;
@@ -26,10 +29,11 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 	private volatile boolean refusing;
 
 	RequestDispatcher(BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
-			WorkerPool pool, RequestOutcomes outcomes, ServerSettings settings) {
+			WorkerPool pool, RequestOutcomes outcomes, List<RequestHook> hooks, ServerSettings settings) {
 		this.handler = handler;
 		this.pool = pool;
 		this.outcomes = outcomes;
+		this.hooks = List.copyOf(hooks);
 		this.requestTimeoutNanos = (settings.requestTimeout() != null) ? settings.requestTimeout().toNanos() : 0;
 		this.gracefulTimeoutNanos = settings.gracefulTimeout().toNanos();
 	}
@@ -37,7 +41,7 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 	@Override
 	public Publisher<Void> apply(HttpServerRequest request, HttpServerResponse response) {
 		return Mono.create((sink) -> {
-			RequestTask task = new RequestTask(request, response, this.handler, sink, this.outcomes);
+			RequestTask task = new RequestTask(request, response, this.handler, sink, this.outcomes, this.hooks);
 			if (this.refusing) {
 				task.refuseShuttingDown();
 				return;

@@ -61,15 +61,16 @@ public final class RequestOutcomes {
 		if (worker == null && task != null) {
 			worker = task.worker();
 		}
-		if (worker != null) {
-			worker.exceptionRaised();
-		}
 		record(error, worker, Thread.currentThread(), method, path);
 	}
 
 	private void record(Throwable error, Worker worker, Thread thread, String method, String path) {
-		this.recentExceptions.add(new RecentExceptions.Entry(Instant.now(), error.getClass().getName(),
-				error.getMessage(), (worker != null) ? worker.getId() : 0, thread.getName(), method, path, error));
+		RecentExceptions.Entry entry = new RecentExceptions.Entry(Instant.now(), error.getClass().getName(),
+				error.getMessage(), (worker != null) ? worker.getId() : 0, thread.getName(), method, path, error);
+		if (worker != null) {
+			worker.exceptionRaised(entry);
+		}
+		this.recentExceptions.add(entry);
 	}
 
 	Optional<String> retryAfter() {

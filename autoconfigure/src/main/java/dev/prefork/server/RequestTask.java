@@ -1,5 +1,7 @@
 package dev.prefork.server;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,9 @@ final class RequestTask implements Runnable {
 
 	private static final int CANCELLED = 5;
 
+	/** Status given to post-request hooks for a request whose client left (nginx's convention). */
+	private static final int CLIENT_CLOSED_REQUEST = 499;
+
 	private final HttpServerRequest request;
 
 	private final HttpServerResponse response;
@@ -52,6 +57,12 @@ final class RequestTask implements Runnable {
 	private final MonoSink<Void> sink;
 
 	private final RequestOutcomes outcomes;
+
+	private final List<RequestHook> hooks;
+
+	private final long admittedNanos = System.nanoTime();
+
+	private volatile RequestHook.Request hookRequest;
 
 	private final AtomicInteger state = new AtomicInteger(QUEUED);
 
@@ -67,12 +78,13 @@ final class RequestTask implements Runnable {
 
 	RequestTask(HttpServerRequest request, HttpServerResponse response,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
-			MonoSink<Void> sink, RequestOutcomes outcomes) {
+			MonoSink<Void> sink, RequestOutcomes outcomes, List<RequestHook> hooks) {
 		this.request = request;
 		this.response = response;
 		this.handler = handler;
 		this.sink = sink;
 		this.outcomes = outcomes;
+		this.hooks = hooks;
 	}
 
 	/** The request whose code the calling thread is running, or {@code null}. */
@@ -107,12 +119,14 @@ final class RequestTask implements Runnable {
 		if (!isClientConnected()) {
 			if (end(RUNNING, CANCELLED)) {
 				this.outcomes.clientGone();
+				worker.requestEndedAs(Worker.Outcome.CLIENT_GONE);
 				this.sink.success();
 			}
 			return;
 		}
 		worker.requestStarted();
 		enter();
+		runPreRequestHooks(worker);
 		try {
 			Publisher<Void> publisher = this.handler.apply(this.request, this.response);
 			this.subscription = Mono.from(publisher)
@@ -161,9 +175,16 @@ final class RequestTask implements Runnable {
 		if (!end(RUNNING, DONE)) {
 			return;
 		}
-		if (error != null) {
-			Worker worker = this.worker;
-			worker.exceptionRaised();
+		Worker worker = this.worker;
+		if (error == null) {
+			int status = this.response.status().code();
+			worker.requestEndedAs((status < 400) ? Worker.Outcome.SUCCESS
+					: (status < 500) ? Worker.Outcome.CLIENT_ERROR : Worker.Outcome.SERVER_ERROR);
+			runPostRequestHooks(status);
+		}
+		else {
+			worker.requestEndedAs(Worker.Outcome.SERVER_ERROR);
+			runPostRequestHooks(500);
 			this.outcomes.exception(error, worker, Thread.currentThread(), this.request);
 			logger.error("Error on worker " + worker.getId() + " for " + this.request.method() + " "
 					+ this.request.fullPath(), error);
@@ -195,7 +216,9 @@ final class RequestTask implements Runnable {
 		}
 		Worker worker = this.worker;
 		worker.requestTimedOut();
+		worker.requestEndedAs(Worker.Outcome.TIMEOUT);
 		this.outcomes.requestTimedOut();
+		runPostRequestHooks(503);
 		Thread stuck = interruptRunner();
 		logger.warn("Request " + this.request.method() + " " + this.request.fullPath() + " on worker " + worker.getId()
 				+ " timed out" + ((stuck != null) ? ", interrupting " + stuck.getName() : ""));
@@ -221,6 +244,8 @@ final class RequestTask implements Runnable {
 			return;
 		}
 		interruptRunner();
+		this.worker.requestEndedAs(Worker.Outcome.ABORTED);
+		runPostRequestHooks(503);
 		logger.debug("Request " + this.request.method() + " " + this.request.fullPath() + " aborted: " + reason);
 		respondUnavailable(false);
 	}
@@ -229,6 +254,8 @@ final class RequestTask implements Runnable {
 	void cancel() {
 		if (end(QUEUED, CANCELLED) || end(RUNNING, CANCELLED)) {
 			this.outcomes.clientGone();
+			this.worker.requestEndedAs(Worker.Outcome.CLIENT_GONE);
+			runPostRequestHooks(CLIENT_CLOSED_REQUEST);
 			disposeSubscription();
 		}
 	}
@@ -245,6 +272,39 @@ final class RequestTask implements Runnable {
 	void refuseShuttingDown() {
 		if (end(QUEUED, ABORTED)) {
 			respondUnavailable(false);
+		}
+	}
+
+	private void runPreRequestHooks(Worker worker) {
+		if (this.hooks.isEmpty()) {
+			return;
+		}
+		this.hookRequest = new RequestHook.Request(worker.getId(), this.request.method().name(),
+				this.request.fullPath());
+		for (RequestHook hook : this.hooks) {
+			try {
+				hook.preRequest(this.hookRequest);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Request hook " + hook + " failed in preRequest", ex);
+			}
+		}
+	}
+
+	/** Only requests whose preRequest hooks ran get postRequest, so that hooks see pairs. */
+	private void runPostRequestHooks(int status) {
+		RequestHook.Request request = this.hookRequest;
+		if (request == null) {
+			return;
+		}
+		Duration elapsed = Duration.ofNanos(System.nanoTime() - this.admittedNanos);
+		for (RequestHook hook : this.hooks) {
+			try {
+				hook.postRequest(request, status, elapsed);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Request hook " + hook + " failed in postRequest", ex);
+			}
 		}
 	}
 

@@ -38,6 +38,69 @@ public final class Worker {
 
 	}
 
+	/** Why a worker left; also the {@code reason} tag of restart meters. */
+	public enum ExitReason {
+
+		/** Its threads were all stuck for longer than the heartbeat timeout. */
+		TIMEOUT("timeout"),
+
+		/** It served its quota of requests. */
+		MAX_REQUESTS("max-requests"),
+
+		/** It reached its maximum lifetime. */
+		LIFETIME("lifetime"),
+
+		/** The number of workers was lowered. */
+		SCALE("scale"),
+
+		/** An operator asked for it to be recycled. */
+		RECYCLE("recycle"),
+
+		/** One of its threads never came back from a timed-out request. */
+		ABANDONED_THREAD("abandoned-thread"),
+
+		/** It failed to boot. */
+		CRASH("crash"),
+
+		/** The server stopped. */
+		SHUTDOWN("shutdown");
+
+		private final String tag;
+
+		ExitReason(String tag) {
+			this.tag = tag;
+		}
+
+		/** The reason in the form used in logs, JSON and meter tags. */
+		public String tag() {
+			return this.tag;
+		}
+
+	}
+
+	/** How a request that a worker took ended. */
+	public enum Outcome {
+
+		/** Answered with a status below 400. */
+		SUCCESS,
+
+		/** Answered with a 4xx status. */
+		CLIENT_ERROR,
+
+		/** Answered with a 5xx status by the application, or failed with an exception. */
+		SERVER_ERROR,
+
+		/** Ran past the request timeout and was answered 503. */
+		TIMEOUT,
+
+		/** Answered 503 because its worker was aborted (heartbeat timeout or shutdown). */
+		ABORTED,
+
+		/** Dropped because the client went away first. */
+		CLIENT_GONE
+
+	}
+
 	/**
 	 * Room in the executor's queue beyond {@code queueCapacity}, for the continuations of requests
 	 * already admitted (request-body chunks published onto the worker). Admission is bounded by
@@ -75,6 +138,8 @@ public final class Worker {
 
 	private final LongAdder served = new LongAdder();
 
+	private final LongAdder[] outcomes = new LongAdder[Outcome.values().length];
+
 	private final LongAdder requestTimeouts = new LongAdder();
 
 	private final LongAdder exceptions = new LongAdder();
@@ -84,6 +149,10 @@ public final class Worker {
 	private final AtomicBoolean recycleRequested = new AtomicBoolean();
 
 	private volatile State state = State.BOOTING;
+
+	private volatile ExitReason exitReason;
+
+	private volatile RecentExceptions.Entry lastException;
 
 	private volatile long stoppedNanos;
 
@@ -97,6 +166,9 @@ public final class Worker {
 		this.maxRequests = maxRequests;
 		this.listener = listener;
 		this.executor = new WorkerExecutor(this, new LinkedBlockingQueue<>(queueCapacity + threads + CONTINUATION_HEADROOM));
+		for (int i = 0; i < this.outcomes.length; i++) {
+			this.outcomes[i] = new LongAdder();
+		}
 	}
 
 	/** The worker whose thread is calling, or {@code null} on any other thread. */
@@ -179,8 +251,20 @@ public final class Worker {
 		this.requestTimeouts.increment();
 	}
 
-	void exceptionRaised() {
+	void requestEndedAs(Outcome outcome) {
+		this.outcomes[outcome.ordinal()].increment();
+	}
+
+	void exceptionRaised(RecentExceptions.Entry entry) {
 		this.exceptions.increment();
+		this.lastException = entry;
+	}
+
+	/** Records why the worker is leaving; the first reason given wins. */
+	void exitingBecause(ExitReason reason) {
+		if (this.exitReason == null) {
+			this.exitReason = reason;
+		}
 	}
 
 	void threadAbandoned(Thread thread) {
@@ -316,6 +400,34 @@ public final class Worker {
 
 	public long getExceptions() {
 		return this.exceptions.sum();
+	}
+
+	/** Requests that ended with the given outcome. */
+	public long getOutcomeCount(Outcome outcome) {
+		return this.outcomes[outcome.ordinal()].sum();
+	}
+
+	/** Why the worker is leaving, or {@code null} while it is active. */
+	public ExitReason getExitReason() {
+		return this.exitReason;
+	}
+
+	/** The last exception seen by this worker, or {@code null}. */
+	public RecentExceptions.Entry getLastException() {
+		return this.lastException;
+	}
+
+	/**
+	 * The worker's thread pool, for monitoring only (for example Micrometer's
+	 * {@code ExecutorServiceMetrics}): work submitted to it directly bypasses admission control.
+	 */
+	public ThreadPoolExecutor getExecutor() {
+		return this.executor;
+	}
+
+	/** Time of the last heartbeat, as read now. */
+	public Instant getLastHeartbeat() {
+		return Instant.now().minusNanos(getNanosSinceHeartbeat());
 	}
 
 	public int getAbandonedThreads() {
