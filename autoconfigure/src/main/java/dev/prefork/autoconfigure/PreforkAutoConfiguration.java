@@ -14,12 +14,16 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.web.server.autoconfigure.reactive.ReactiveWebServerConfiguration;
 import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.ReactiveHttpInputMessage;
 
+import dev.prefork.event.WorkerEventPublisher;
+import dev.prefork.server.ArbiterListener;
 import dev.prefork.server.PreforkReactiveWebServerFactory;
+import dev.prefork.server.RequestHook;
 import dev.prefork.server.WorkerInitializer;
 
 /**
@@ -40,7 +44,8 @@ public final class PreforkAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
 	PreforkReactiveWebServerFactory preforkReactiveWebServerFactory(PreforkProperties properties,
-			ObjectProvider<WorkerInitializer> workerInitializer, ConfigurableApplicationContext context) {
+			ObjectProvider<WorkerInitializer> workerInitializer, ObjectProvider<ArbiterListener> arbiterListeners,
+			ObjectProvider<RequestHook> requestHooks, ConfigurableApplicationContext context) {
 		PreforkPropertiesValidator.validate(properties);
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory();
 		PropertyMapper map = PropertyMapper.get();
@@ -63,6 +68,8 @@ public final class PreforkAutoConfiguration {
 		map.from(properties::getRetryAfter).to(factory::setRetryAfter);
 		map.from(properties.getExceptions()::getCapacity).to(factory::setExceptionCapacity);
 		workerInitializer.ifAvailable(factory::setWorkerInitializer);
+		arbiterListeners.orderedStream().forEach(factory::addArbiterListeners);
+		requestHooks.orderedStream().forEach(factory::addRequestHooks);
 		// A crash-looping arbiter has already stopped serving; closing the context lets the
 		// process end so that its supervisor (systemd, Kubernetes) can restart it.
 		factory.setHaltListener((reason) -> context.close());
@@ -73,6 +80,25 @@ public final class PreforkAutoConfiguration {
 	@ConditionalOnMissingBean
 	PreforkServerHolder preforkServerHolder() {
 		return new PreforkServerHolder();
+	}
+
+	@Bean
+	WorkerEventPublisher preforkWorkerEventPublisher(ApplicationEventPublisher publisher) {
+		return new WorkerEventPublisher(publisher);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("prefork.signals.enabled")
+	PreforkSignalHandlers preforkSignalHandlers(PreforkServerHolder holder) {
+		return new PreforkSignalHandlers(holder::server);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("prefork.health.saturation-readiness")
+	SaturationReadiness preforkSaturationReadiness(PreforkServerHolder holder, PreforkProperties properties,
+			ApplicationEventPublisher publisher) {
+		return new SaturationReadiness(holder::server, properties.getHealth().getSaturationThreshold(),
+				properties.getHealth().getSaturationWindow(), publisher);
 	}
 
 	@Bean

@@ -103,6 +103,10 @@ public class PreforkProperties {
 
 	private final Exceptions exceptions = new Exceptions();
 
+	private final Signals signals = new Signals();
+
+	private final Health health = new Health();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -251,6 +255,14 @@ public class PreforkProperties {
 		return this.exceptions;
 	}
 
+	public Signals getSignals() {
+		return this.signals;
+	}
+
+	public Health getHealth() {
+		return this.health;
+	}
+
 	/**
 	 * What is kept of exceptions that escape request handlers.
 	 */
@@ -261,12 +273,104 @@ public class PreforkProperties {
 		 */
 		private int capacity = 100;
 
+		/**
+		 * Whether the actuator endpoint shows exception messages (they may carry user data).
+		 */
+		private boolean includeMessage = true;
+
+		/**
+		 * Whether the actuator endpoint shows stack traces.
+		 */
+		private boolean includeStackTrace = false;
+
 		public int getCapacity() {
 			return this.capacity;
 		}
 
 		public void setCapacity(int capacity) {
 			this.capacity = capacity;
+		}
+
+		public boolean isIncludeMessage() {
+			return this.includeMessage;
+		}
+
+		public void setIncludeMessage(boolean includeMessage) {
+			this.includeMessage = includeMessage;
+		}
+
+		public boolean isIncludeStackTrace() {
+			return this.includeStackTrace;
+		}
+
+		public void setIncludeStackTrace(boolean includeStackTrace) {
+			this.includeStackTrace = includeStackTrace;
+		}
+
+	}
+
+	/**
+	 * gunicorn's signals, where the JVM lets an application handle them.
+	 */
+	public static class Signals {
+
+		/**
+		 * Whether SIGTTIN adds a worker, SIGTTOU removes one and SIGHUP recycles all (SIGHUP then no longer triggers JVM shutdown).
+		 */
+		private boolean enabled = false;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * Health and readiness.
+	 */
+	public static class Health {
+
+		/**
+		 * Whether sustained saturation marks the application as refusing traffic (Kubernetes readiness) until it drains.
+		 */
+		private boolean saturationReadiness = false;
+
+		/**
+		 * Saturation (busy threads plus queued requests over threads plus queue capacity, 0 to 1) at which the application counts as saturated.
+		 */
+		private double saturationThreshold = 0.95;
+
+		/**
+		 * How long saturation must last before readiness is refused, and how long it must be gone before it is accepted again.
+		 */
+		private Duration saturationWindow = Duration.ofSeconds(5);
+
+		public boolean isSaturationReadiness() {
+			return this.saturationReadiness;
+		}
+
+		public void setSaturationReadiness(boolean saturationReadiness) {
+			this.saturationReadiness = saturationReadiness;
+		}
+
+		public double getSaturationThreshold() {
+			return this.saturationThreshold;
+		}
+
+		public void setSaturationThreshold(double saturationThreshold) {
+			this.saturationThreshold = saturationThreshold;
+		}
+
+		public Duration getSaturationWindow() {
+			return this.saturationWindow;
+		}
+
+		public void setSaturationWindow(Duration saturationWindow) {
+			this.saturationWindow = saturationWindow;
 		}
 
 	}

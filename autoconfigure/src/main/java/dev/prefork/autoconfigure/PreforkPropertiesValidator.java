@@ -34,6 +34,12 @@ final class PreforkPropertiesValidator {
 		required("keepalive", properties.getKeepalive(), false);
 		required("header-timeout", properties.getHeaderTimeout(), true);
 		required("retry-after", properties.getRetryAfter(), false);
+		required("health.saturation-window", properties.getHealth().getSaturationWindow(), false);
+		double threshold = properties.getHealth().getSaturationThreshold();
+		if (!(threshold > 0 && threshold <= 1)) {
+			throw new InvalidPreforkPropertyException(PREFIX + "health.saturation-threshold", threshold,
+					"numbers greater than 0 and at most 1");
+		}
 	}
 
 	private static void atLeast(String name, long value, long min, long max) {

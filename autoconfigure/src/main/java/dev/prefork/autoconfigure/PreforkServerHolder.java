@@ -10,7 +10,7 @@ import dev.prefork.server.RequestOutcomes;
  * Remembers the application's running {@link PreforkWebServer} (not a management server's), for
  * the beans that report on it.
  */
-final class PreforkServerHolder implements ApplicationListener<WebServerInitializedEvent> {
+public final class PreforkServerHolder implements ApplicationListener<WebServerInitializedEvent> {
 
 	private volatile PreforkWebServer server;
 
@@ -22,7 +22,8 @@ final class PreforkServerHolder implements ApplicationListener<WebServerInitiali
 		}
 	}
 
-	PreforkWebServer server() {
+	/** The running server, or {@code null} before it started. */
+	public PreforkWebServer server() {
 		return this.server;
 	}
 

@@ -143,14 +143,14 @@ public final class Arbiter {
 	public void recycleAll() {
 		command(() -> Arrays.stream(this.slots.clone())
 			.filter((worker) -> worker != null)
-			.forEach((worker) -> recycle(worker, Worker.ExitReason.RECYCLE, "recycled on request")));
+			.forEach((worker) -> recycle(worker, Worker.ExitReason.RECYCLE, "requested")));
 	}
 
 	/** Replaces one worker, draining it gracefully. */
 	public void recycle(int workerId) {
 		command(() -> {
 			if (workerId >= 1 && workerId <= this.slots.length && this.slots[workerId - 1] != null) {
-				recycle(this.slots[workerId - 1], Worker.ExitReason.RECYCLE, "recycled on request");
+				recycle(this.slots[workerId - 1], Worker.ExitReason.RECYCLE, "requested");
 			}
 		});
 	}
@@ -188,6 +188,26 @@ public final class Arbiter {
 	public long getAbandonedThreads() {
 		long live = this.snapshot.stream().mapToLong(Worker::getAbandonedThreads).sum();
 		return this.abandonedThreads.get() + live;
+	}
+
+	/** Active workers (those taking requests). */
+	public List<Worker> getActiveWorkers() {
+		return this.snapshot.stream().filter((worker) -> worker.getState() == Worker.State.ACTIVE).toList();
+	}
+
+	/**
+	 * Share of the active workers' capacity in use: busy threads plus queued requests over threads
+	 * plus queue capacity, from 0 (idle) to 1 (every thread busy, every queue full; also with no
+	 * active worker at all).
+	 */
+	public double getSaturation() {
+		long capacity = 0;
+		long used = 0;
+		for (Worker worker : getActiveWorkers()) {
+			capacity += worker.getThreads() + worker.getQueueCapacity();
+			used += worker.getBusyThreads() + worker.getQueued();
+		}
+		return (capacity > 0) ? Math.min(1.0, (double) used / capacity) : 1.0;
 	}
 
 	public long getUptimeNanos() {
@@ -314,7 +334,7 @@ public final class Arbiter {
 		if (replacement == null) {
 			return; // keep serving with the old one; the next attempt will try again
 		}
-		logger.info(worker + " " + description + ", recycling it");
+		logger.info("Recycling worker " + worker.getId() + " (" + description + ")");
 		this.slots[slot] = replacement;
 		retire(worker, reason);
 		this.recycled.incrementAndGet();

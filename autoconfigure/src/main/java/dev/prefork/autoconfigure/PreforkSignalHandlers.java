@@ -1,0 +1,64 @@
+package dev.prefork.autoconfigure;
+
+import java.util.function.Supplier;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import sun.misc.Signal;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.InitializingBean;
+
+import dev.prefork.server.Arbiter;
+import dev.prefork.server.PreforkWebServer;
+
+/**
+ * gunicorn's signals for the JVM: {@code SIGTTIN} adds a worker, {@code SIGTTOU} removes one,
+ * {@code SIGHUP} recycles them all. A signal the JVM will not hand over is logged and skipped.
+ */
+final class PreforkSignalHandlers implements InitializingBean, DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(PreforkSignalHandlers.class);
+
+	private final Supplier<PreforkWebServer> server;
+
+	private volatile boolean active;
+
+	PreforkSignalHandlers(Supplier<PreforkWebServer> server) {
+		this.server = server;
+	}
+
+	@Override
+	public void afterPropertiesSet() {
+		this.active = true;
+		handle("TTIN", (arbiter) -> arbiter.scale(arbiter.getTargetWorkers() + 1));
+		handle("TTOU", (arbiter) -> {
+			if (arbiter.getTargetWorkers() > 1) {
+				arbiter.scale(arbiter.getTargetWorkers() - 1);
+			}
+		});
+		handle("HUP", Arbiter::recycleAll);
+	}
+
+	private void handle(String name, java.util.function.Consumer<Arbiter> action) {
+		try {
+			Signal.handle(new Signal(name), (signal) -> {
+				PreforkWebServer server = this.server.get();
+				if (this.active && server != null) {
+					logger.info("Handling signal: " + name.toLowerCase());
+					action.accept(server.getArbiter());
+				}
+			});
+		}
+		catch (IllegalArgumentException | UnsupportedOperationException ex) {
+			logger.warn("Cannot handle SIG" + name + " on this JVM: " + ex.getMessage());
+		}
+	}
+
+	@Override
+	public void destroy() {
+		// Handlers stay installed (the JVM cannot restore the default for every signal) but go quiet.
+		this.active = false;
+	}
+
+}
