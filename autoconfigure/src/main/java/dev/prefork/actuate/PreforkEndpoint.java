@@ -90,7 +90,12 @@ public class PreforkEndpoint {
 			throw new InvalidEndpointRequestException("A server needs at least one worker; asked for " + to,
 					"workers must be at least 1");
 		}
-		arbiter.scale(to);
+		if (workers != null) {
+			arbiter.scale(to);
+		}
+		else if (change != null) {
+			arbiter.scaleBy(change);
+		}
 		return new ScaleDescriptor(from, to);
 	}
 

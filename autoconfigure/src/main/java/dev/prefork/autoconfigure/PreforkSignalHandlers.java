@@ -31,12 +31,8 @@ final class PreforkSignalHandlers implements InitializingBean, DisposableBean {
 	@Override
 	public void afterPropertiesSet() {
 		this.active = true;
-		handle("TTIN", (arbiter) -> arbiter.scale(arbiter.getTargetWorkers() + 1));
-		handle("TTOU", (arbiter) -> {
-			if (arbiter.getTargetWorkers() > 1) {
-				arbiter.scale(arbiter.getTargetWorkers() - 1);
-			}
-		});
+		handle("TTIN", (arbiter) -> arbiter.scaleBy(1));
+		handle("TTOU", (arbiter) -> arbiter.scaleBy(-1));
 		handle("HUP", Arbiter::recycleAll);
 	}
 

@@ -139,6 +139,14 @@ public final class Arbiter {
 		command(() -> applyScale(workers));
 	}
 
+	/**
+	 * Changes the number of workers by {@code change} (+1 is gunicorn's TTIN, -1 its TTOU), never
+	 * below one. Applied to the target at the time the arbiter acts, so quick successive calls add up.
+	 */
+	public void scaleBy(int change) {
+		command(() -> applyScale(Math.max(1, this.slots.length + change)));
+	}
+
 	/** Replaces every worker, one at a time, each draining gracefully (gunicorn's HUP). */
 	public void recycleAll() {
 		command(() -> Arrays.stream(this.slots.clone())
