@@ -16,9 +16,11 @@ import dev.prefork.server.Worker;
  * @param totals request figures summed over the server's life
  * @param queues requests waiting in worker queues and connections waiting in the kernel
  * @param workers one entry per worker, active ones first
+ * @param managementLane the lane that serves actuator requests apart from the workers (these are
+ * not counted in the totals), or {@code null}
  */
 public record PreforkDescriptor(ArbiterDescriptor arbiter, TotalsDescriptor totals, QueuesDescriptor queues,
-		List<WorkerDescriptor> workers) implements OperationResponseBody {
+		List<WorkerDescriptor> workers, WorkerDescriptor managementLane) implements OperationResponseBody {
 
 	static PreforkDescriptor of(PreforkWebServer server, PreforkEndpoint.ExceptionsExposure exposure) {
 		Arbiter arbiter = server.getArbiter();
@@ -27,7 +29,8 @@ public record PreforkDescriptor(ArbiterDescriptor arbiter, TotalsDescriptor tota
 		return new PreforkDescriptor(ArbiterDescriptor.of(arbiter, workers),
 				TotalsDescriptor.of(arbiter, workers, server.getRequestOutcomes()),
 				new QueuesDescriptor(workers.stream().mapToInt(Worker::getQueued).sum(), server.getAcceptQueueLength()),
-				descriptors);
+				descriptors, (arbiter.getManagementLane() != null)
+						? WorkerDescriptor.of(arbiter.getManagementLane(), exposure) : null);
 	}
 
 	/**
@@ -84,7 +87,7 @@ public record PreforkDescriptor(ArbiterDescriptor arbiter, TotalsDescriptor tota
 	/**
 	 * Request figures of the whole server.
 	 *
-	 * @param requests requests started by workers now known to the arbiter (live and retiring)
+	 * @param requests requests started by workers since the server started
 	 * @param inFlight requests admitted and not yet answered
 	 * @param queued requests waiting in worker queues for a thread
 	 * @param rejected requests answered 503 because every worker was full
@@ -97,7 +100,7 @@ public record PreforkDescriptor(ArbiterDescriptor arbiter, TotalsDescriptor tota
 			long clientGone, long exceptions, long abandonedThreads) {
 
 		static TotalsDescriptor of(Arbiter arbiter, List<Worker> workers, RequestOutcomes outcomes) {
-			return new TotalsDescriptor(workers.stream().mapToLong(Worker::getRequests).sum(),
+			return new TotalsDescriptor(arbiter.getTotalRequests(),
 					workers.stream().mapToInt(Worker::getInFlight).sum(),
 					workers.stream().mapToInt(Worker::getQueued).sum(), outcomes.getRejected(),
 					outcomes.getRequestTimeouts(), outcomes.getClientGone(), outcomes.getRecentExceptions().total(),

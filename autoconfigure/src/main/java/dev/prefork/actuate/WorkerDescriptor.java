@@ -1,5 +1,6 @@
 package dev.prefork.actuate;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -18,6 +19,7 @@ import dev.prefork.server.Worker;
  * @param state ACTIVE, DRAINING or STOPPED
  * @param exitReason why it is leaving, or {@code null} while active
  * @param startedAt when it booted
+ * @param uptimeSeconds seconds since it booted
  * @param lastHeartbeat when one of its threads last started or finished a task
  * @param requests requests it started
  * @param inFlight requests it admitted and has not answered yet
@@ -29,7 +31,7 @@ import dev.prefork.server.Worker;
  * @param lastException the last exception it saw, or {@code null}
  */
 public record WorkerDescriptor(int id, long age, String state, String exitReason, Instant startedAt,
-		Instant lastHeartbeat, long requests, int inFlight, ThreadsDescriptor threads, QueueDescriptor queue,
+		double uptimeSeconds, Instant lastHeartbeat, long requests, int inFlight, ThreadsDescriptor threads, QueueDescriptor queue,
 		Map<String, Long> outcomes, long exceptions, int abandonedThreads,
 		ExceptionsDescriptor.ExceptionDescriptor lastException) implements OperationResponseBody {
 
@@ -41,7 +43,7 @@ public record WorkerDescriptor(int id, long age, String state, String exitReason
 		RecentExceptions.Entry last = worker.getLastException();
 		return new WorkerDescriptor(worker.getId(), worker.getAge(), worker.getState().name(),
 				(worker.getExitReason() != null) ? worker.getExitReason().tag() : null, worker.getStartedAt(),
-				worker.getLastHeartbeat(), worker.getRequests(), worker.getInFlight(),
+				Duration.between(worker.getStartedAt(), Instant.now()).toMillis() / 1000.0, worker.getLastHeartbeat(), worker.getRequests(), worker.getInFlight(),
 				new ThreadsDescriptor(worker.getBusyThreads(), worker.getExecutor().getPoolSize(), worker.getThreads()),
 				new QueueDescriptor(worker.getQueued(), worker.getQueueCapacity()), outcomes, worker.getExceptions(),
 				worker.getAbandonedThreads(),

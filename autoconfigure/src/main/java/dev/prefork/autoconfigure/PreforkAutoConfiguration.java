@@ -18,7 +18,9 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.http.ReactiveHttpInputMessage;
+import org.springframework.util.ClassUtils;
 
 import dev.prefork.event.WorkerEventPublisher;
 import dev.prefork.server.ArbiterListener;
@@ -41,11 +43,13 @@ import dev.prefork.server.WorkerInitializer;
 @Import(ReactiveWebServerConfiguration.class)
 public final class PreforkAutoConfiguration {
 
+	private static final String ACTUATOR_ENDPOINT = "org.springframework.boot.actuate.endpoint.annotation.Endpoint";
+
 	@Bean
 	@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
 	PreforkReactiveWebServerFactory preforkReactiveWebServerFactory(PreforkProperties properties,
 			ObjectProvider<WorkerInitializer> workerInitializer, ObjectProvider<ArbiterListener> arbiterListeners,
-			ObjectProvider<RequestHook> requestHooks, ConfigurableApplicationContext context) {
+			ObjectProvider<RequestHook> requestHooks, ConfigurableApplicationContext context, Environment environment) {
 		PreforkPropertiesValidator.validate(properties);
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory();
 		PropertyMapper map = PropertyMapper.get();
@@ -67,6 +71,8 @@ public final class PreforkAutoConfiguration {
 		map.from(properties::getLimitRequestFieldSize).to(factory::setLimitRequestFieldSize);
 		map.from(properties::getRetryAfter).to(factory::setRetryAfter);
 		map.from(properties.getExceptions()::getCapacity).to(factory::setExceptionCapacity);
+		map.from(properties::getManagementThreads).to(factory::setManagementThreads);
+		factory.setManagementPathPrefix(actuatorBasePath(environment));
 		workerInitializer.ifAvailable(factory::setWorkerInitializer);
 		arbiterListeners.orderedStream().forEach(factory::addArbiterListeners);
 		requestHooks.orderedStream().forEach(factory::addRequestHooks);
@@ -74,6 +80,21 @@ public final class PreforkAutoConfiguration {
 		// process end so that its supervisor (systemd, Kubernetes) can restart it.
 		factory.setHaltListener((reason) -> context.close());
 		return factory;
+	}
+
+	/**
+	 * The actuator's base path when actuator endpoints are served by this server (not on a
+	 * management port of their own), so that they get the management lane.
+	 */
+	private static String actuatorBasePath(Environment environment) {
+		if (!ClassUtils.isPresent(ACTUATOR_ENDPOINT, PreforkAutoConfiguration.class.getClassLoader())) {
+			return null;
+		}
+		String managementPort = environment.getProperty("management.server.port");
+		if (managementPort != null && !managementPort.equals(environment.getProperty("server.port"))) {
+			return null;
+		}
+		return environment.getProperty("management.endpoints.web.base-path", "/actuator");
 	}
 
 	@Bean

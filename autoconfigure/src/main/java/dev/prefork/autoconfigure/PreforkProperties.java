@@ -101,6 +101,11 @@ public class PreforkProperties {
 	 */
 	private Duration retryAfter = Duration.ofSeconds(1);
 
+	/**
+	 * Threads of the management lane that serves actuator requests (health probes included) apart from the workers, so that they are answered even when every worker is saturated; 0 serves them on the workers.
+	 */
+	private int managementThreads = 1;
+
 	private final Exceptions exceptions = new Exceptions();
 
 	private final Signals signals = new Signals();
@@ -249,6 +254,14 @@ public class PreforkProperties {
 
 	public void setRetryAfter(Duration retryAfter) {
 		this.retryAfter = retryAfter;
+	}
+
+	public int getManagementThreads() {
+		return this.managementThreads;
+	}
+
+	public void setManagementThreads(int managementThreads) {
+		this.managementThreads = managementThreads;
 	}
 
 	public Exceptions getExceptions() {

@@ -26,6 +26,7 @@ final class PreforkPropertiesValidator {
 		atLeast("limit-request-line", properties.getLimitRequestLine(), 16, 65_536);
 		atLeast("limit-request-fields", properties.getLimitRequestFields(), 1, 32_768);
 		atLeast("limit-request-field-size", properties.getLimitRequestFieldSize(), 16, 65_536);
+		atLeast("management-threads", properties.getManagementThreads(), 0, 64);
 		atLeast("exceptions.capacity", properties.getExceptions().getCapacity(), 0, 10_000);
 		required("timeout", properties.getTimeout(), false);
 		optional("request-timeout", properties.getRequestTimeout());

@@ -61,7 +61,13 @@ public final class Arbiter {
 
 	private final List<Worker> retiring = new ArrayList<>();
 
-	private volatile List<Worker> snapshot = List.of();
+	/** What readers on other threads see, replaced as a whole so that its parts always agree. */
+	private volatile Published published = new Published(List.of(), 0);
+
+	/** Requests started by workers that have exited (arbiter thread only; published with the workers). */
+	private long exitedWorkersRequests;
+
+	private volatile Worker managementLane;
 
 	private volatile int target;
 
@@ -94,6 +100,9 @@ public final class Arbiter {
 			}
 		}
 		this.slots = booted;
+		if (this.settings.hasManagementLane()) {
+			this.managementLane = bootManagementLane();
+		}
 		publish();
 		this.running = true;
 		this.thread = new Thread(this::loop, "prefork-arbiter");
@@ -124,6 +133,12 @@ public final class Arbiter {
 			worker.exitingBecause(Worker.ExitReason.SHUTDOWN);
 			worker.abort("server stopped");
 		});
+		Worker lane = this.managementLane;
+		if (lane != null) {
+			lane.abort("server stopped");
+			this.managementLane = null;
+			all.add(lane);
+		}
 		long deadline = System.nanoTime() + this.settings.gracefulTimeout().toNanos();
 		for (Worker worker : all) {
 			awaitTermination(worker, deadline);
@@ -163,9 +178,24 @@ public final class Arbiter {
 		});
 	}
 
+	/**
+	 * The small worker that serves management requests (actuator, probes) so that they are answered
+	 * even when every worker is saturated; {@code null} when there is none.
+	 */
+	public Worker getManagementLane() {
+		return this.managementLane;
+	}
+
+	/** Requests started since the server started, by workers alive and gone (not the management lane). */
+	public long getTotalRequests() {
+		Published published = this.published;
+		return published.exitedWorkersRequests()
+				+ published.workers().stream().mapToLong(Worker::getRequests).sum();
+	}
+
 	/** Every worker the arbiter knows: active ones, then those draining or stopping. */
 	public List<Worker> getWorkers() {
-		return this.snapshot;
+		return this.published.workers();
 	}
 
 	public int getTargetWorkers() {
@@ -194,13 +224,13 @@ public final class Arbiter {
 
 	/** Threads that never came back from application code and were left behind. */
 	public long getAbandonedThreads() {
-		long live = this.snapshot.stream().mapToLong(Worker::getAbandonedThreads).sum();
+		long live = this.published.workers().stream().mapToLong(Worker::getAbandonedThreads).sum();
 		return this.abandonedThreads.get() + live;
 	}
 
 	/** Active workers (those taking requests). */
 	public List<Worker> getActiveWorkers() {
-		return this.snapshot.stream().filter((worker) -> worker.getState() == Worker.State.ACTIVE).toList();
+		return this.published.workers().stream().filter((worker) -> worker.getState() == Worker.State.ACTIVE).toList();
 	}
 
 	/**
@@ -293,6 +323,7 @@ public final class Arbiter {
 			if (worker.getState() == Worker.State.STOPPED && worker.isTerminated()) {
 				this.retiring.remove(worker);
 				this.exited.incrementAndGet();
+				this.exitedWorkersRequests += worker.getRequests();
 				this.abandonedThreads.addAndGet(worker.getAbandonedThreads());
 				logger.info(worker + " exited");
 				notify((listener) -> listener.workerExited(worker, worker.getExitReason()));
@@ -304,6 +335,7 @@ public final class Arbiter {
 				this.abandonedThreads.addAndGet(left);
 				this.retiring.remove(worker);
 				this.exited.incrementAndGet();
+				this.exitedWorkersRequests += worker.getRequests();
 				logger.error(worker + " exited leaving " + left + " abandoned threads");
 				notify((listener) -> listener.workerExited(worker, worker.getExitReason()));
 				changed = true;
@@ -412,6 +444,19 @@ public final class Arbiter {
 		}
 	}
 
+	private Worker bootManagementLane() {
+		Worker lane = new Worker(Worker.MANAGEMENT_LANE_ID, 0, this.settings.managementThreads(),
+				ServerSettings.MANAGEMENT_QUEUE_CAPACITY, 0, this.listener);
+		try {
+			lane.boot(WorkerInitializer.NONE);
+			return lane;
+		}
+		catch (Exception ex) {
+			lane.abort("boot failed");
+			throw new WorkerBootException("Management lane failed to boot: " + ex, ex);
+		}
+	}
+
 	private void halt(String reason) {
 		if (!this.running) {
 			return;
@@ -428,7 +473,7 @@ public final class Arbiter {
 		List<Worker> all = new ArrayList<>();
 		Arrays.stream(this.slots).filter((worker) -> worker != null).forEach(all::add);
 		all.addAll(this.retiring);
-		this.snapshot = List.copyOf(all);
+		this.published = new Published(List.copyOf(all), this.exitedWorkersRequests);
 	}
 
 	private void awaitTermination(Worker worker, long deadlineNanos) {
@@ -468,6 +513,10 @@ public final class Arbiter {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	/** Workers as last published, with the requests of those already gone (never counted twice). */
+	private record Published(List<Worker> workers, long exitedWorkersRequests) {
 	}
 
 	/** Turns worker news into commands for the arbiter's own thread. */

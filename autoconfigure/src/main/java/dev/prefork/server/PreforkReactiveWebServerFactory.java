@@ -74,6 +74,10 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 
 	private int exceptionCapacity = 100;
 
+	private String managementPathPrefix;
+
+	private int managementThreads = 1;
+
 	private Duration lifecycleTimeout;
 
 	private WorkerInitializer workerInitializer = WorkerInitializer.NONE;
@@ -98,7 +102,8 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		ServerSettings settings = new ServerSettings(this.workers, this.threads, this.queueCapacity, this.backlog,
 				this.timeout, this.requestTimeout, this.gracefulTimeout, this.maxRequests, this.maxRequestsJitter,
 				this.maxWorkerLifetime, this.keepAlive, this.headerTimeout, this.limitRequestLine,
-				this.limitRequestFields, this.limitRequestFieldSize, this.retryAfter);
+				this.limitRequestFields, this.limitRequestFieldSize, this.retryAfter, this.managementPathPrefix,
+				this.managementThreads);
 		ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(new WorkerBoundHttpHandler(httpHandler));
 		String serverHeader = getServerHeader();
 		BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler = (serverHeader != null)
@@ -255,6 +260,25 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	public void setExceptionCapacity(int exceptionCapacity) {
 		Assert.isTrue(exceptionCapacity >= 0, "'exceptionCapacity' must not be negative");
 		this.exceptionCapacity = exceptionCapacity;
+	}
+
+	/**
+	 * Serves requests whose path starts with this prefix (typically the actuator's base path) on a
+	 * small management lane of their own, so that probes and the actuator answer even when every
+	 * worker is saturated; {@code null} serves them like any other request.
+	 */
+	public void setManagementPathPrefix(String managementPathPrefix) {
+		Assert.isTrue(managementPathPrefix == null || managementPathPrefix.startsWith("/"),
+				"'managementPathPrefix' must start with '/'");
+		String prefix = (managementPathPrefix != null && managementPathPrefix.endsWith("/"))
+				? managementPathPrefix.substring(0, managementPathPrefix.length() - 1) : managementPathPrefix;
+		this.managementPathPrefix = (prefix == null || prefix.isEmpty()) ? null : prefix; // "/" would be everything
+	}
+
+	/** Threads of the management lane; 0 serves management requests on the workers. */
+	public void setManagementThreads(int managementThreads) {
+		Assert.isTrue(managementThreads >= 0, "'managementThreads' must not be negative");
+		this.managementThreads = managementThreads;
 	}
 
 	public void setLifecycleTimeout(Duration lifecycleTimeout) {

@@ -66,7 +66,7 @@ public class PreforkWebServer implements WebServer {
 		this.outcomes = new RequestOutcomes(exceptionCapacity, settings.retryAfter());
 		WorkerPool pool = new WorkerPool();
 		this.arbiter = new Arbiter(settings, initializer, pool, this::halt, arbiterListeners);
-		this.dispatcher = new RequestDispatcher(handler, pool, this.outcomes, requestHooks, settings);
+		this.dispatcher = new RequestDispatcher(handler, pool, this.arbiter, this.outcomes, requestHooks, settings);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this::refuseNewWork, this::isIdle)
 				: null;
 	}

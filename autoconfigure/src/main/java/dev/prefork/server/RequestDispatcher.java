@@ -22,6 +22,10 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 
 	private final List<RequestHook> hooks;
 
+	private final ServerSettings settings;
+
+	private final Arbiter arbiter;
+
 	private final long requestTimeoutNanos;
 
 	private final long gracefulTimeoutNanos;
@@ -29,8 +33,11 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 	private volatile boolean refusing;
 
 	RequestDispatcher(BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
-			WorkerPool pool, RequestOutcomes outcomes, List<RequestHook> hooks, ServerSettings settings) {
+			WorkerPool pool, Arbiter arbiter, RequestOutcomes outcomes, List<RequestHook> hooks,
+			ServerSettings settings) {
 		this.handler = handler;
+		this.arbiter = arbiter;
+		this.settings = settings;
 		this.pool = pool;
 		this.outcomes = outcomes;
 		this.hooks = List.copyOf(hooks);
@@ -46,7 +53,7 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 				task.refuseShuttingDown();
 				return;
 			}
-			if (!this.pool.admit(task)) {
+			if (!admit(task, request)) {
 				task.reject();
 				return;
 			}
@@ -55,6 +62,14 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 				task.armTimeout(this.requestTimeoutNanos, this.gracefulTimeoutNanos);
 			}
 		});
+	}
+
+	private boolean admit(RequestTask task, HttpServerRequest request) {
+		if (this.settings.hasManagementLane() && this.settings.isManagementRequest(request.uri())) {
+			Worker lane = this.arbiter.getManagementLane();
+			return lane != null && lane.tryAdmit(task);
+		}
+		return this.pool.admit(task);
 	}
 
 	/** From now on answer 503 and close, as the server is shutting down. */

@@ -21,9 +21,34 @@ import java.time.Duration;
  * @param limitRequestFields most header fields accepted in one request
  * @param limitRequestFieldSize longest header field line accepted
  * @param retryAfter value of the Retry-After header sent with 503 responses, or {@code null}
+ * @param managementPathPrefix requests whose path starts with it run on the management lane, or
+ * {@code null} for no lane
+ * @param managementThreads threads of the management lane
  */
 record ServerSettings(int workers, int threads, int queueCapacity, int backlog, Duration timeout,
 		Duration requestTimeout, Duration gracefulTimeout, long maxRequests, long maxRequestsJitter,
 		Duration maxWorkerLifetime, Duration keepAlive, Duration headerTimeout, int limitRequestLine,
-		int limitRequestFields, int limitRequestFieldSize, Duration retryAfter) {
+		int limitRequestFields, int limitRequestFieldSize, Duration retryAfter, String managementPathPrefix,
+		int managementThreads) {
+
+	/** Requests that may wait for a management-lane thread; beyond it they get 503 like any other. */
+	static final int MANAGEMENT_QUEUE_CAPACITY = 16;
+
+	boolean hasManagementLane() {
+		return this.managementPathPrefix != null && this.managementThreads > 0;
+	}
+
+	/** Whether a request target (origin-form) is for the management lane. */
+	boolean isManagementRequest(String uri) {
+		String prefix = this.managementPathPrefix;
+		if (!uri.startsWith(prefix)) {
+			return false;
+		}
+		if (uri.length() == prefix.length()) {
+			return true;
+		}
+		char next = uri.charAt(prefix.length());
+		return next == '/' || next == '?';
+	}
+
 }

@@ -110,6 +110,9 @@ public final class Worker {
 
 	private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
+	/** Id of the small worker that serves management requests apart from the others. */
+	static final int MANAGEMENT_LANE_ID = 0;
+
 	private final int id;
 
 	private final long age;
@@ -439,9 +442,18 @@ public final class Worker {
 		return this.heartbeat.nanosSinceLastBeat(System.nanoTime());
 	}
 
+	/** Whether this is the management lane rather than one of the arbiter's workers. */
+	public boolean isManagementLane() {
+		return this.id == MANAGEMENT_LANE_ID;
+	}
+
+	private String threadNamePrefix() {
+		return isManagementLane() ? "prefork-management-t" : "prefork-w" + this.id + "-t";
+	}
+
 	@Override
 	public String toString() {
-		return "Worker " + this.id;
+		return isManagementLane() ? "Management lane" : "Worker " + this.id;
 	}
 
 	/** A fixed-size pool whose hooks keep the worker's heartbeat and busy count. */
@@ -498,7 +510,7 @@ public final class Worker {
 			Thread thread = new Thread(() -> {
 				CURRENT.set(owner);
 				runnable.run();
-			}, "prefork-w" + owner.id + "-t" + this.count.incrementAndGet());
+			}, owner.threadNamePrefix() + this.count.incrementAndGet());
 			// Daemon, so that a thread stuck for good in application code cannot keep the JVM alive;
 			// stop() still waits for every healthy thread to end.
 			thread.setDaemon(true);

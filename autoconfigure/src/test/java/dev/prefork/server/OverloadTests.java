@@ -39,6 +39,29 @@ class OverloadTests {
 	}
 
 	@Test
+	void managementRequestsAreAnsweredOnTheirOwnLaneWhileEveryWorkerIsSaturated() throws Exception {
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(1);
+			factory.setQueueCapacity(0);
+			factory.setManagementPathPrefix("/actuator");
+		})) {
+			CompletableFuture<HttpResponse<String>> running = server.getAsync("/block");
+			await().until(() -> server.invocations("/block") == 1);
+			assertThat(server.get("/hello").statusCode()).isEqualTo(503);
+
+			HttpResponse<String> management = server.get("/actuator/thread");
+			assertThat(management.statusCode()).isEqualTo(200);
+			assertThat(management.body()).isEqualTo("prefork-management-t1");
+			assertThat(server.arbiter().getManagementLane().getRequests()).isEqualTo(1);
+			assertThat(server.arbiter().getTotalRequests()).isEqualTo(1); // the lane is not a worker
+
+			server.release.countDown();
+			assertThat(running.get().statusCode()).isEqualTo(200);
+		}
+	}
+
+	@Test
 	void queuedRequestWhoseClientLeftIsNeverRun() throws Exception {
 		try (TestServer server = TestServer.start((factory) -> {
 			factory.setWorkers(1);
@@ -53,6 +76,8 @@ class OverloadTests {
 					await().until(() -> server.arbiter().getWorkers().get(0).getQueued() >= 1);
 				}
 			}
+			// The connections' close reaches the server while the requests are still queued.
+			await().until(() -> server.server.getRequestOutcomes().getClientGone() == 3);
 			server.release.countDown();
 			assertThat(running.get().statusCode()).isEqualTo(200);
 			await().until(() -> server.arbiter().getWorkers().get(0).getInFlight() == 0);

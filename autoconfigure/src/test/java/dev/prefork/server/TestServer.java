@@ -76,6 +76,9 @@ final class TestServer implements AutoCloseable {
 		}).andRoute(GET("/thread"), (request) -> {
 			self[0].count("/thread");
 			return ServerResponse.ok().bodyValue(Thread.currentThread().getName());
+		}).andRoute(GET("/actuator/thread"), (request) -> {
+			self[0].count("/actuator/thread");
+			return ServerResponse.ok().bodyValue(Thread.currentThread().getName());
 		}).andRoute(GET("/block"), (request) -> {
 			self[0].count("/block");
 			await(self[0].release);
