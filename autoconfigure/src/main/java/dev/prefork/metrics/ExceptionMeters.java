@@ -1,7 +1,8 @@
 package dev.prefork.metrics;
 
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,31 +22,32 @@ final class ExceptionMeters {
 
 	private final RecentExceptions exceptions;
 
-	private final Map<String, Meter> meters = new ConcurrentHashMap<>();
+	private final Map<String, Meter> meters = new HashMap<>();
 
-	private volatile boolean closed;
+	private boolean closed;
 
 	ExceptionMeters(MeterRegistry registry, RecentExceptions exceptions) {
 		this.registry = registry;
 		this.exceptions = exceptions;
-		this.meters.put(RecentExceptions.OTHER_TYPES, register(RecentExceptions.OTHER_TYPES, this::countOthersAndDiscover));
+		this.meters.put(RecentExceptions.OTHER_TYPES,
+				register(RecentExceptions.OTHER_TYPES, this::countOthersAndRegisterNewTypes));
 		registerNewTypes(exceptions.countsByType());
 	}
 
 	/** Removes every counter. */
-	void remove() {
+	synchronized void remove() {
 		this.closed = true;
 		this.meters.values().forEach(this.registry::remove);
 		this.meters.clear();
 	}
 
-	private double countOthersAndDiscover(RecentExceptions exceptions) {
+	private double countOthersAndRegisterNewTypes(RecentExceptions exceptions) {
 		Map<String, Long> counts = exceptions.countsByType();
 		registerNewTypes(counts);
 		return counts.getOrDefault(RecentExceptions.OTHER_TYPES, 0L);
 	}
 
-	private void registerNewTypes(Map<String, Long> counts) {
+	private synchronized void registerNewTypes(Map<String, Long> counts) {
 		if (this.closed) {
 			return;
 		}
@@ -55,7 +57,7 @@ final class ExceptionMeters {
 		}
 	}
 
-	private Meter register(String type, java.util.function.ToDoubleFunction<RecentExceptions> count) {
+	private Meter register(String type, ToDoubleFunction<RecentExceptions> count) {
 		return PreforkMeters.EXCEPTIONS.functionCounter(this.exceptions, count)
 			.tag(PreforkMeters.TagName.EXCEPTION.asString(), type)
 			.register(this.registry);

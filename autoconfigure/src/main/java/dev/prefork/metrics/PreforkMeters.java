@@ -42,7 +42,8 @@ public enum PreforkMeters implements MeterDocumentation {
 
 	/** Requests that ran past the request timeout, and workers that missed their heartbeat. */
 	TIMEOUTS("prefork.timeouts", Meter.Type.COUNTER, "timeouts",
-			"Requests that ran past the request timeout (kind=request) and workers replaced for missing their heartbeat (kind=heartbeat)",
+			"Requests that ran past the request timeout (kind=request) and workers replaced for missing "
+					+ "their heartbeat (kind=heartbeat)",
 			TagName.KIND),
 
 	/** Exceptions that escaped request handlers, by type. */

@@ -131,11 +131,11 @@ public final class Arbiter {
 		this.pool.publish(this.slots);
 		all.forEach((worker) -> {
 			worker.exitingBecause(Worker.ExitReason.SHUTDOWN);
-			worker.abort("server stopped");
+			worker.abort("server stopped").forEach((task) -> task.abort("server stopped"));
 		});
 		Worker lane = this.managementLane;
 		if (lane != null) {
-			lane.abort("server stopped");
+			lane.abort("server stopped").forEach((task) -> task.abort("server stopped"));
 			this.managementLane = null;
 			all.add(lane);
 		}
@@ -330,7 +330,7 @@ public final class Arbiter {
 				changed = true;
 			}
 			else if (worker.getState() == Worker.State.STOPPED && worker.nanosSinceStop(now) > graceful) {
-				worker.abort("graceful timeout elapsed");
+				worker.abort("graceful timeout elapsed").forEach((task) -> task.abort("worker stopped"));
 				int left = worker.abandonLiveThreads();
 				this.abandonedThreads.addAndGet(left);
 				this.retiring.remove(worker);

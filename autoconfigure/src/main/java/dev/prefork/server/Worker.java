@@ -297,9 +297,14 @@ public final class Worker {
 	 */
 	List<RequestTask> abort(String reason) {
 		markStopped();
+		// End the running requests as aborted before any thread is interrupted: a handler that
+		// returns from the interrupt at once must find its request already answered 503, rather
+		// than answer it 500 itself.
+		List<Runnable> queued = new ArrayList<>();
+		this.executor.getQueue().drainTo(queued);
 		List<RequestTask> notStarted = new ArrayList<>();
-		for (Runnable queued : this.executor.shutdownNow()) {
-			if (queued instanceof RequestTask task) {
+		for (Runnable runnable : queued) {
+			if (runnable instanceof RequestTask task) {
 				this.waiting.decrementAndGet();
 				this.inFlight.remove(task);
 				notStarted.add(task);
@@ -308,6 +313,7 @@ public final class Worker {
 		for (RequestTask task : List.copyOf(this.inFlight)) {
 			task.abort(reason);
 		}
+		this.executor.shutdownNow();
 		return notStarted;
 	}
 
