@@ -2,7 +2,7 @@ package dev.prefork.metrics;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.ToDoubleFunction;
+import java.util.function.Consumer;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,11 +10,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import dev.prefork.server.RecentExceptions;
 
 /**
- * The {@code prefork.exceptions} counters, one per exception type. A type is only known once it
- * has been seen and nothing announces it, so the counter of {@link RecentExceptions#OTHER_TYPES}
- * is registered up front and every read of it, which every scrape makes, registers the types
- * seen since the last one: a new type shows from the next scrape on. There are at most
- * {@link RecentExceptions#MAX_TYPES} of them.
+ * The {@code prefork.exceptions} counters, one per exception type: the types seen before binding
+ * are registered at once, later ones when {@link RecentExceptions} announces them, so a new type
+ * is in the very next scrape. There are at most {@link RecentExceptions#MAX_TYPES} of them, plus
+ * {@link RecentExceptions#OTHER_TYPES}.
  */
 final class ExceptionMeters {
 
@@ -24,41 +23,34 @@ final class ExceptionMeters {
 
 	private final Map<String, Meter> meters = new HashMap<>();
 
+	private final Consumer<String> newType = this::registerType;
+
 	private boolean closed;
 
 	ExceptionMeters(MeterRegistry registry, RecentExceptions exceptions) {
 		this.registry = registry;
 		this.exceptions = exceptions;
-		this.meters.put(RecentExceptions.OTHER_TYPES,
-				register(RecentExceptions.OTHER_TYPES, this::countOthersAndRegisterNewTypes));
-		registerNewTypes(exceptions.countsByType());
+		this.meters.put(RecentExceptions.OTHER_TYPES, register(RecentExceptions.OTHER_TYPES));
+		exceptions.addNewTypeListener(this.newType);
+		exceptions.countsByType().keySet().forEach(this::registerType);
 	}
 
 	/** Removes every counter. */
 	synchronized void remove() {
 		this.closed = true;
+		this.exceptions.removeNewTypeListener(this.newType);
 		this.meters.values().forEach(this.registry::remove);
 		this.meters.clear();
 	}
 
-	private double countOthersAndRegisterNewTypes(RecentExceptions exceptions) {
-		Map<String, Long> counts = exceptions.countsByType();
-		registerNewTypes(counts);
-		return counts.getOrDefault(RecentExceptions.OTHER_TYPES, 0L);
-	}
-
-	private synchronized void registerNewTypes(Map<String, Long> counts) {
-		if (this.closed) {
-			return;
-		}
-		for (String type : counts.keySet()) {
-			this.meters.computeIfAbsent(type,
-					(key) -> register(key, (exceptions) -> exceptions.countsByType().getOrDefault(key, 0L)));
+	private synchronized void registerType(String type) {
+		if (!this.closed) {
+			this.meters.computeIfAbsent(type, this::register);
 		}
 	}
 
-	private Meter register(String type, ToDoubleFunction<RecentExceptions> count) {
-		return PreforkMeters.EXCEPTIONS.functionCounter(this.exceptions, count)
+	private Meter register(String type) {
+		return PreforkMeters.EXCEPTIONS.functionCounter(this.exceptions, (exceptions) -> exceptions.count(type))
 			.tag(PreforkMeters.TagName.EXCEPTION.asString(), type)
 			.register(this.registry);
 	}

@@ -347,8 +347,9 @@ public final class Arbiter {
 	}
 
 	private void replaceTimedOut(Worker worker) {
-		logger.error(worker + " timed out (no heartbeat for " + this.settings.timeout().toSeconds()
-				+ "s with every thread busy), replacing it");
+		long millis = this.settings.timeout().toMillis();
+		String timeout = (millis % 1000 == 0) ? (millis / 1000) + "s" : millis + "ms";
+		logger.error(worker + " timed out (no heartbeat for " + timeout + " with every thread busy), replacing it");
 		this.timedOut.incrementAndGet();
 		worker.exitingBecause(Worker.ExitReason.TIMEOUT);
 		notify((listener) -> listener.workerRetiring(worker, Worker.ExitReason.TIMEOUT));

@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The last few exceptions that escaped request handlers, and how many of each type were seen.
@@ -29,27 +31,60 @@ public final class RecentExceptions {
 
 	private long total;
 
+	private final List<Consumer<String>> newTypeListeners = new CopyOnWriteArrayList<>();
+
 	RecentExceptions(int capacity) {
 		this.capacity = capacity;
 		this.entries = new ArrayDeque<>(Math.max(1, capacity));
 	}
 
-	synchronized void add(Entry entry) {
+	void add(Entry entry) {
+		String newType = record(entry);
+		if (newType != null) {
+			this.newTypeListeners.forEach((listener) -> listener.accept(newType));
+		}
+	}
+
+	/** Records the entry; returns its type if it is counted under its own name for the first time. */
+	private synchronized String record(Entry entry) {
 		this.total++;
 		String type = entry.type();
-		if (this.countsByType.containsKey(type) || this.countsByType.size() < MAX_TYPES) {
+		String newType = null;
+		if (this.countsByType.containsKey(type)) {
 			this.countsByType.merge(type, 1L, Long::sum);
+		}
+		else if (this.countsByType.size() < MAX_TYPES) {
+			this.countsByType.put(type, 1L);
+			newType = type;
 		}
 		else {
 			this.countsByType.merge(OTHER_TYPES, 1L, Long::sum);
 		}
-		if (this.capacity == 0) {
-			return;
+		if (this.capacity > 0) {
+			if (this.entries.size() == this.capacity) {
+				this.entries.removeFirst();
+			}
+			this.entries.addLast(entry);
 		}
-		if (this.entries.size() == this.capacity) {
-			this.entries.removeFirst();
-		}
-		this.entries.addLast(entry);
+		return newType;
+	}
+
+	/**
+	 * Adds a listener told (on the thread that saw the exception, after it was counted) when an
+	 * exception type is counted under its own name for the first time, so that a meter for it can
+	 * be registered at once.
+	 */
+	public void addNewTypeListener(Consumer<String> listener) {
+		this.newTypeListeners.add(listener);
+	}
+
+	public void removeNewTypeListener(Consumer<String> listener) {
+		this.newTypeListeners.remove(listener);
+	}
+
+	/** Exceptions of one type seen since start (types beyond the bound count under {@link #OTHER_TYPES}). */
+	public synchronized long count(String type) {
+		return this.countsByType.getOrDefault(type, 0L);
 	}
 
 	/** Recent exceptions, newest first (a copy). */
