@@ -92,7 +92,7 @@ SERVERS = [
 ]
 
 # Longest warm-up per server and repetition (see Harness.warm_up).
-WARMUP_MAX_S = 90
+WARMUP_MAX_S = 60
 
 # Offered concurrency of the overload scenario: 4 x what default Prefork admits at once
 # (2 workers x (8 threads + 64 queued)), the same for every server.
@@ -600,6 +600,7 @@ def main():
     harness = Harness(args)
 
     def interrupted(signum, frame):
+        print(f"[bench {time.strftime('%H:%M:%S')}] stopped by signal {signum}, stopping every server", flush=True)
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, interrupted)

@@ -298,8 +298,24 @@ public final class Arbiter {
 				recycle(worker, Worker.ExitReason.LIFETIME, "reached its maximum lifetime");
 			}
 		}
+		timeOutOverdueRequests(now);
 		respawnEmptySlots();
 		reapRetiring(now);
+	}
+
+	private void timeOutOverdueRequests(long now) {
+		if (this.settings.requestTimeout() == null) {
+			return;
+		}
+		long timeout = this.settings.requestTimeout().toNanos();
+		long graceful = this.settings.gracefulTimeout().toNanos();
+		for (Worker worker : this.published.workers()) {
+			worker.timeOutOverdueRequests(now, timeout, graceful);
+		}
+		Worker lane = this.managementLane;
+		if (lane != null) {
+			lane.timeOutOverdueRequests(now, timeout, graceful);
+		}
 	}
 
 	private void respawnEmptySlots() {

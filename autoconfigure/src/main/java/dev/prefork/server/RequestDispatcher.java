@@ -26,9 +26,6 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 
 	private final Arbiter arbiter;
 
-	private final long requestTimeoutNanos;
-
-	private final long gracefulTimeoutNanos;
 
 	private volatile boolean refusing;
 
@@ -41,8 +38,6 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 		this.pool = pool;
 		this.outcomes = outcomes;
 		this.hooks = List.copyOf(hooks);
-		this.requestTimeoutNanos = (settings.requestTimeout() != null) ? settings.requestTimeout().toNanos() : 0;
-		this.gracefulTimeoutNanos = settings.gracefulTimeout().toNanos();
 	}
 
 	@Override
@@ -58,9 +53,6 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 				return;
 			}
 			sink.onCancel(task::cancel);
-			if (this.requestTimeoutNanos > 0) {
-				task.armTimeout(this.requestTimeoutNanos, this.gracefulTimeoutNanos);
-			}
 		});
 	}
 

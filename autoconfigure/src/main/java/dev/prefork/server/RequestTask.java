@@ -3,7 +3,6 @@ package dev.prefork.server;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -72,7 +71,6 @@ final class RequestTask implements Runnable {
 
 	private volatile Disposable subscription;
 
-	private volatile ScheduledFuture<?> timeout;
 
 	private Thread runner; // guarded by this: the thread now running this request's code
 
@@ -197,16 +195,20 @@ final class RequestTask implements Runnable {
 		this.sink.success();
 	}
 
-	/** Arms the request timeout on the connection's event loop. */
-	void armTimeout(long timeoutNanos, long gracefulNanos) {
+	/**
+	 * Whether the request has been running (queueing included) for longer than {@code timeoutNanos}.
+	 * The arbiter asks on every tick: a per-request timer on the event loop would cost a schedule and
+	 * a cross-thread cancel per request, which under load starved the event loops of accepts.
+	 */
+	boolean isOverdue(long nowNanos, long timeoutNanos) {
+		return nowNanos - this.admittedNanos > timeoutNanos && !isEnded();
+	}
+
+	/** Ends the request as timed out: answered 503, its thread interrupted. */
+	void timeOut(long gracefulNanos) {
 		Channel channel = channel();
-		if (channel == null || timeoutNanos <= 0) {
-			return;
-		}
-		this.timeout = channel.eventLoop()
-			.schedule(() -> timedOut(channel, gracefulNanos), timeoutNanos, TimeUnit.NANOSECONDS);
-		if (isEnded()) {
-			cancelTimeout();
+		if (channel != null) {
+			timedOut(channel, gracefulNanos);
 		}
 	}
 
@@ -322,7 +324,6 @@ final class RequestTask implements Runnable {
 		if (!this.state.compareAndSet(expected, outcome)) {
 			return false;
 		}
-		cancelTimeout();
 		Worker worker = this.worker;
 		if (worker != null) {
 			worker.requestEnded(this);
@@ -332,13 +333,6 @@ final class RequestTask implements Runnable {
 
 	boolean isEnded() {
 		return this.state.get() > RUNNING;
-	}
-
-	private void cancelTimeout() {
-		ScheduledFuture<?> timeout = this.timeout;
-		if (timeout != null) {
-			timeout.cancel(false);
-		}
 	}
 
 	private void respondUnavailable(boolean retryLater) {

@@ -342,6 +342,15 @@ public final class Worker {
 		return this.abandonedThreads.size();
 	}
 
+	/** Times out the requests this worker has had for longer than {@code timeoutNanos}. */
+	void timeOutOverdueRequests(long nowNanos, long timeoutNanos, long gracefulNanos) {
+		for (RequestTask task : this.inFlight) {
+			if (task.isOverdue(nowNanos, timeoutNanos)) {
+				task.timeOut(gracefulNanos);
+			}
+		}
+	}
+
 	/** Whether every thread is busy and none has made progress for {@code timeoutNanos}. */
 	boolean isStuck(long nowNanos, long timeoutNanos) {
 		return this.state == State.ACTIVE && this.busy.get() >= this.threads

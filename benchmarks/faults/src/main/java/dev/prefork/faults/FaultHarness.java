@@ -53,10 +53,15 @@ public final class FaultHarness {
 		}
 		long start = System.nanoTime();
 		List<ScenarioResult> results = new ArrayList<>();
+		String command = commandLine(args);
 		for (int i = 0; i < scenarios.size(); i++) {
 			Scenario scenario = scenarios.get(i);
 			System.out.printf("%n[%d/%d] %s%n", i + 1, scenarios.size(), scenario.name());
 			results.add(run(scenario, context));
+			if (options.results() != null) {
+				// After every scenario, so that a run cut short (a full run takes ~20 min) leaves what it saw.
+				ResultsReport.write(options.results(), results, command, (System.nanoTime() - start) / 1e9, options.notes());
+			}
 		}
 		double seconds = (System.nanoTime() - start) / 1e9;
 		long passed = results.stream().filter(ScenarioResult::passed).count();
@@ -69,12 +74,24 @@ public final class FaultHarness {
 		}
 		System.out.printf("%nrun took %.0f s%n", seconds);
 		if (options.results() != null) {
-			ResultsReport.write(options.results(), results, "benchmarks/faults/run " + String.join(" ", args), seconds,
-					options.notes());
+			ResultsReport.write(options.results(), results, command, seconds, options.notes());
 			System.out.println("results written to " + options.results());
 		}
 		System.out.println("faults: " + passed + " passed, " + (results.size() - passed) + " failed");
 		System.exit((passed == results.size()) ? 0 : 1);
+	}
+
+	/** The harness's command line as the results file shows it: notes are printed apart. */
+	private static String commandLine(String[] args) {
+		StringBuilder line = new StringBuilder("java -jar prefork-fault-harness.jar");
+		for (int i = 0; i < args.length; i++) {
+			if (args[i].equals("--note")) {
+				i++;
+				continue;
+			}
+			line.append(' ').append(args[i]);
+		}
+		return line.toString();
 	}
 
 	private static ScenarioResult run(Scenario scenario, ScenarioContext context) {
