@@ -400,7 +400,7 @@ def write_chart(r, out_dir, name):
         return False
     others = [s for s in r.servers if s != "stock"]
     scenarios = [s for s in r.scenarios if s != "overload"]
-    data_path = os.path.join(out_dir, "results.dat")
+    data_path = os.path.join(out_dir, ".results.dat")  # gnuplot's input, removed once drawn
     blocks, panels = [], []
 
     def ratio_panel(key, title):
@@ -462,6 +462,7 @@ set logscale y
 set yrange [*:*]
 """ + "\n".join(panels) + "\nunset multiplot\n"
     result = subprocess.run([gnuplot], input=script, capture_output=True, text=True)
+    os.remove(data_path)
     if result.returncode != 0:
         print("gnuplot failed:\n" + result.stderr, file=sys.stderr)
         return False

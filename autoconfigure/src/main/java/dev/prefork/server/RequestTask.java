@@ -221,10 +221,11 @@ final class RequestTask implements Runnable {
 		worker.requestEndedAs(Worker.Outcome.TIMEOUT);
 		this.outcomes.requestTimedOut();
 		runPostRequestHooks(503);
+		// Answer first: once interrupted, the handler's own error handling could answer 500 before us.
+		respondUnavailable(false);
 		Thread stuck = interruptRunner();
 		logger.warn("Request " + this.request.method() + " " + this.request.fullPath() + " on worker " + worker.getId()
 				+ " timed out" + ((stuck != null) ? ", interrupting " + stuck.getName() : ""));
-		respondUnavailable(false);
 		if (stuck != null) {
 			channel.eventLoop().schedule(() -> checkAbandoned(stuck), gracefulNanos, TimeUnit.NANOSECONDS);
 		}
@@ -245,11 +246,11 @@ final class RequestTask implements Runnable {
 		if (!end(QUEUED, ABORTED) && !end(RUNNING, ABORTED)) {
 			return;
 		}
-		interruptRunner();
 		this.worker.requestEndedAs(Worker.Outcome.ABORTED);
 		runPostRequestHooks(503);
+		respondUnavailable(false); // before the interrupt, for the same reason as a timeout
+		interruptRunner();
 		logger.debug("Request " + this.request.method() + " " + this.request.fullPath() + " aborted: " + reason);
-		respondUnavailable(false);
 	}
 
 	/** The client went away: a queued request is dropped before it runs, a running one is cancelled. */
