@@ -1,13 +1,24 @@
 package dev.prefork.server;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
 
 /**
  * The two timeouts, never confused: the heartbeat timeout replaces a worker whose threads are all
@@ -74,5 +85,52 @@ class TimeoutTests {
 		}
 	}
 
+	@Test
+	void whenRequestsTimeOutThenEveryOneIsAnswered503AndNoneRacesTheInterruptedHandlersError() throws Exception {
+		// An application that answers as soon as it is interrupted, as many do: its answer must not
+		// race the timeout's 503 (the worker thread would win often, and the connection be closed).
+		HttpHandler answersWhenInterrupted = RouterFunctions.toHttpHandler(RouterFunctions.route(GET("/hang"), (request) -> {
+			try {
+				Thread.sleep(60_000);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return ServerResponse.ok().bodyValue("interrupted");
+		}));
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(4);
+			factory.setRequestTimeout(Duration.ofMillis(50));
+		}, answersWhenInterrupted)) {
+			// Raw sockets, not HttpClient: HttpClient silently re-sends a GET whose connection closed
+			// without an answer, which is the very failure looked for here.
+			ExecutorService clients = Executors.newFixedThreadPool(4);
+			try {
+				List<Future<String>> answers = new ArrayList<>();
+				for (int i = 0; i < 200; i++) {
+					answers.add(clients.submit(() -> answerTo(server, "GET /hang HTTP/1.1\r\nHost: test\r\n\r\n")));
+				}
+				List<String> statuses = new ArrayList<>();
+				for (Future<String> answer : answers) {
+					statuses.add(answer.get());
+				}
+				assertThat(statuses).containsOnly("HTTP/1.1 503 Service Unavailable");
+			}
+			finally {
+				clients.shutdownNow();
+			}
+		}
+	}
+
+	private static String answerTo(TestServer server, String request) throws IOException {
+		try (RawHttp http = new RawHttp(server.port())) {
+			RawHttp.Response response = http.send(request).readResponse();
+			return (response != null) ? response.statusLine() : "connection closed without an answer";
+		}
+		catch (IOException ex) {
+			return "connection failed: " + ex;
+		}
+	}
 
 }

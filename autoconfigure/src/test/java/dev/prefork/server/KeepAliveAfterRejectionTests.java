@@ -1,0 +1,42 @@
+package dev.prefork.server;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A keep-alive connection keeps being read after one of its requests was refused for overload,
+ * also when that request had been buffered by reactor-netty because it arrived before the previous
+ * request (completed on a worker thread) had finished (reactor/reactor-netty#4361).
+ */
+class KeepAliveAfterRejectionTests {
+
+	@Test
+	void whenAPipelinedRequestIsRefusedForOverloadThenTheConnectionStillServesTheNextRequest() throws Exception {
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(1);
+			factory.setQueueCapacity(0);
+		})) {
+			int refused = 0;
+			for (int i = 0; i < 200; i++) {
+				try (RawHttp http = new RawHttp(server.port())) {
+					http.soTimeout(5_000);
+					// Both in one write: the second is buffered while the first runs on the only worker
+					// thread, and is refused with 503 if that thread has not yet been handed back.
+					http.send("GET /sleep?ms=1 HTTP/1.1\r\nHost: test\r\n\r\nGET /hello HTTP/1.1\r\nHost: test\r\n\r\n");
+					int first = http.readResponse().status();
+					int second = http.readResponse().status();
+					assertThat(first).isIn(200, 503);
+					assertThat(second).isIn(200, 503);
+					refused += (first == 200 && second == 503) ? 1 : 0;
+					RawHttp.Response third = http.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n").readResponse();
+					assertThat(third).as("answer to the request after a %d, round %d", second, i).isNotNull();
+					assertThat(third.status()).isIn(200, 503);
+				}
+			}
+			assertThat(refused).as("rounds where the buffered request was refused (the case under test)").isPositive();
+		}
+	}
+
+}
