@@ -49,6 +49,8 @@ public class PreforkWebServer implements WebServer {
 
 	private final Consumer<String> haltListener;
 
+	private final AcceptQueueProbe acceptQueueProbe = new AcceptQueueProbe(this::getPort);
+
 	private LoopResources loops;
 
 	private volatile DisposableServer disposableServer;
@@ -157,10 +159,11 @@ public class PreforkWebServer implements WebServer {
 
 	/**
 	 * Connections waiting in the kernel's accept queue of the listening socket, or {@code null}
-	 * where the platform cannot tell (it is read from {@code /proc/net} on Linux).
+	 * where the platform cannot tell (it is read from {@code /proc/net} on Linux, at most once a
+	 * second).
 	 */
 	public Integer getAcceptQueueLength() {
-		return AcceptQueueProbe.acceptQueueLength(getPort());
+		return this.acceptQueueProbe.acceptQueueLength();
 	}
 
 	/** How requests ended other than normally, and the recent exceptions. */
