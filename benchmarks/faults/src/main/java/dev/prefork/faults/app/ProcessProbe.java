@@ -11,20 +11,27 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Reads a process's resources from {@code /proc} (RSS, threads, file descriptors) and, through
- * {@code jcmd}, its heap right after a full GC: the live set, which is what grows when memory
- * leaks (heap used at a random moment mostly measures garbage).
+ * Reads a process's resources from {@code /proc} (RSS, threads, file descriptors) and its heap
+ * right after a full GC: the live set, which is what grows when memory leaks (heap used at a
+ * random moment mostly measures garbage). The GC is run with {@code jcmd GC.run}; its result is
+ * read from the JVM's GC log, because a second {@code jcmd} (GC.heap_info) comes a second later,
+ * when a loaded server has already allocated tens of MB of new garbage.
  */
 public final class ProcessProbe {
 
-	private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total\\s+\\d+K, used (\\d+)K");
+	/** {@code -Xlog:gc} line of the full GC that jcmd asks for: {@code Pause Full (Diagnostic Command) 125M->29M(104M) 68.5ms}. */
+	private static final Pattern FULL_GC = Pattern.compile(
+			"Pause Full \\((?:Diagnostic Command|System\\.gc\\(\\))\\) \\d+[KMG]->(\\d+)([KMG])");
 
 	private final long pid;
 
+	private final Path gcLog;
+
 	private final long startedNanos = System.nanoTime();
 
-	public ProcessProbe(long pid) {
+	public ProcessProbe(long pid, Path gcLog) {
 		this.pid = pid;
+		this.gcLog = gcLog;
 	}
 
 	public ProcessSample sample(boolean heapAfterGc) throws IOException, InterruptedException {
@@ -38,14 +45,39 @@ public final class ProcessProbe {
 				field(status, "Threads:"), fds, heap);
 	}
 
-	/** Runs a full GC in the process, then reads the heap in use. */
+	/** Runs a full GC in the process and returns the heap it left in use. */
 	public long heapAfterGcKb() throws IOException, InterruptedException {
-		jcmd("GC.run");
-		Matcher matcher = HEAP_USED.matcher(jcmd("GC.heap_info"));
-		if (!matcher.find()) {
-			throw new IOException("jcmd GC.heap_info: no 'heap total ..., used ...K' line");
+		long before = countFullGcs();
+		jcmd("GC.run"); // returns once the GC is done
+		long deadline = System.nanoTime() + 5_000_000_000L;
+		while (countFullGcs() <= before && System.nanoTime() < deadline) {
+			Thread.sleep(20); // the log line may reach the file a moment later
 		}
-		return Long.parseLong(matcher.group(1));
+		long kb = -1;
+		for (String line : Files.readAllLines(this.gcLog, StandardCharsets.ISO_8859_1)) {
+			Matcher matcher = FULL_GC.matcher(line);
+			if (matcher.find()) {
+				long size = Long.parseLong(matcher.group(1));
+				kb = switch (matcher.group(2)) {
+					case "G" -> size * 1024 * 1024;
+					case "M" -> size * 1024;
+					default -> size;
+				};
+			}
+		}
+		if (kb < 0 || countFullGcs() <= before) {
+			throw new IOException("no 'Pause Full (Diagnostic Command)' line in " + this.gcLog + " after jcmd GC.run");
+		}
+		return kb;
+	}
+
+	private long countFullGcs() throws IOException {
+		if (!Files.exists(this.gcLog)) {
+			return 0;
+		}
+		try (Stream<String> lines = Files.lines(this.gcLog, StandardCharsets.ISO_8859_1)) {
+			return lines.filter((line) -> FULL_GC.matcher(line).find()).count();
+		}
 	}
 
 	private String jcmd(String command) throws IOException, InterruptedException {

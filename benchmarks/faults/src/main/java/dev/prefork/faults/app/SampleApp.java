@@ -54,8 +54,9 @@ public final class SampleApp implements AutoCloseable {
 	 * and waits for the line that reports the port.
 	 */
 	public static SampleApp start(Path jar, Path log, List<String> properties) throws IOException {
-		List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx512m", "-jar", jar.toString(),
-				"--server.port=0", "--server.address=127.0.0.1"));
+		// The GC log gives the exact heap left by each full GC (see ProcessProbe).
+		List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx512m", "-Xlog:gc:file=" + gcLog(log),
+				"-jar", jar.toString(), "--server.port=0", "--server.address=127.0.0.1"));
 		command.addAll(properties);
 		Files.createDirectories(log.getParent());
 		Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -111,6 +112,15 @@ public final class SampleApp implements AutoCloseable {
 
 	public Path log() {
 		return this.log;
+	}
+
+	/** The JVM's GC log ({@code -Xlog:gc}), beside the application log. */
+	public Path gcLog() {
+		return gcLog(this.log);
+	}
+
+	private static Path gcLog(Path log) {
+		return log.resolveSibling(log.getFileName().toString().replaceFirst("\\.log$", "") + "-gc.log");
 	}
 
 	/** Sends SIGTERM (what {@code kill PID} and Kubernetes send), starting Boot's graceful shutdown. */

@@ -45,7 +45,7 @@ final class ExceptionStormScenario implements Scenario {
 		result.injected(String.format("%,d GET /boom in %d s on %d keep-alive connections", exceptions,
 				stormDuration.toSeconds(), STORM_CONNECTIONS));
 		try (SampleApp app = context.startApp(name())) {
-			ProcessProbe probe = new ProcessProbe(app.pid());
+			ProcessProbe probe = new ProcessProbe(app.pid(), app.gcLog());
 			BackgroundLoad background = context.startBackground(app, ResponsePolicy.STRICT);
 			LoadWindow warmUpBooms = warmUp(app, WARM_UP_EXCEPTIONS, Duration.ofSeconds(2));
 			result.require(warmUpBooms.failed() == 0, "warm-up /boom all answered 500", warmUpBooms.summary());

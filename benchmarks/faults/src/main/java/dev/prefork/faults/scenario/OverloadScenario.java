@@ -33,8 +33,12 @@ final class OverloadScenario implements Scenario {
 	/** Requests per second the workers can serve: every thread busy with 100 ms requests. */
 	private static final double CAPACITY = WORKERS * THREADS * 1000.0 / WORK_MILLIS;
 
-	/** 64 connections, one request each every 100 ms: 640 requests/s offered, 4x capacity. */
-	private static final LoadShape OVERLOAD = new LoadShape(64, Duration.ofMillis(100), List.of(SLOW_WORK), 0);
+	/**
+	 * 128 connections, one request each every 200 ms: 640 requests/s offered, 4x capacity. The
+	 * interval is no shorter than an admitted request's worst time (100 ms queued + 100 ms of work),
+	 * so that no connection falls behind its pace and the offered rate really is 640/s.
+	 */
+	private static final LoadShape OVERLOAD = new LoadShape(128, Duration.ofMillis(200), List.of(SLOW_WORK), 0);
 
 	private static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(15);
 

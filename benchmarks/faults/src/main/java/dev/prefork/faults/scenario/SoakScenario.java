@@ -52,7 +52,7 @@ final class SoakScenario implements Scenario {
 				+ "/actuator/prefork, /boom, /work) with max-requests=5000 (jitter 500); sampled every %d s after a %d s warm-up",
 				minutes(duration), MIX.offeredRate(), every.toSeconds(), warmUp.toSeconds()));
 		try (SampleApp app = context.startApp(name(), "--prefork.max-requests=5000", "--prefork.max-requests-jitter=500")) {
-			ProcessProbe probe = new ProcessProbe(app.pid());
+			ProcessProbe probe = new ProcessProbe(app.pid(), app.gcLog());
 			BackgroundLoad background = context.startBackground(app, ResponsePolicy.STRICT);
 			BackgroundLoad mix = BackgroundLoad.start("mix", app.address(), MIX, ResponsePolicy.STRICT);
 			ScenarioContext.pause(warmUp);
