@@ -92,7 +92,7 @@ SERVERS = [
 ]
 
 # Longest warm-up per server and repetition (see Harness.warm_up).
-WARMUP_MAX_S = 60
+WARMUP_MAX_S = 45
 
 # Offered concurrency of the overload scenario: 4 x what default Prefork admits at once
 # (2 workers x (8 threads + 64 queued)), the same for every server.
@@ -288,7 +288,11 @@ class Harness:
 
     # Durations: full mode as in SCENARIOS; quick mode only proves every server answers everything.
     def duration(self, scenario):
-        return 1 if self.quick else scenario.duration
+        if self.quick:
+            return 1
+        if self.args.seconds and scenario.name != "overload":
+            return self.args.seconds
+        return scenario.duration
 
     def log(self, message):
         print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -589,6 +593,7 @@ def main():
     parser.add_argument("--out", help="where RESULTS.md, results.png and results.json go")
     parser.add_argument("--servers", help="comma-separated subset of: " + ",".join(s.name for s in SERVERS))
     parser.add_argument("--scenarios", help="comma-separated subset of: " + ",".join(s.name for s in SCENARIOS))
+    parser.add_argument("--seconds", type=int, help="duration of each run except overload (default 10; overload: 30)")
     parser.add_argument("--no-jmh", action="store_true", help="skip the JMH dispatch benchmark")
     parser.add_argument("--pid-file", help="where to list started process groups (for ../run's EXIT trap)")
     parser.add_argument("--command-line", default=" ".join(sys.argv), help=argparse.SUPPRESS)
