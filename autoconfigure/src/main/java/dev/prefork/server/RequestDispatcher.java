@@ -27,7 +27,6 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 
 	private final Arbiter arbiter;
 
-
 	private volatile boolean refusing;
 
 	RequestDispatcher(BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
