@@ -2,6 +2,8 @@ package dev.prefork.autoconfigure;
 
 import java.util.function.Supplier;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
@@ -15,9 +17,12 @@ import dev.prefork.server.RequestOutcomes;
  * Sees every exception that escapes a handler before Boot's error handling turns it into a
  * response, records it with Prefork, and passes it on unchanged. Exceptions that are already an
  * HTTP answer ({@link ResponseStatusException} with a 4xx status, such as 404) are not failures
- * and are not recorded.
+ * and are not recorded. Exceptions from requests that Prefork has already answered (timed out,
+ * aborted) end here, as nothing can be written for them any more.
  */
 final class ExceptionRecordingWebExceptionHandler implements WebExceptionHandler, Ordered {
+
+	private static final Log logger = LogFactory.getLog(ExceptionRecordingWebExceptionHandler.class);
 
 	private final Supplier<RequestOutcomes> outcomes;
 
@@ -28,7 +33,17 @@ final class ExceptionRecordingWebExceptionHandler implements WebExceptionHandler
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
 		RequestOutcomes outcomes = this.outcomes.get();
-		if (outcomes != null && !isClientError(ex)) {
+		if (outcomes == null) {
+			return Mono.error(ex);
+		}
+		if (outcomes.isCurrentRequestAnswered()) {
+			// Prefork answered 503 (request timeout, aborted worker) and interrupted the thread: this is
+			// the interrupt surfacing. Passed on, Boot's error handling would log a 500 that can no
+			// longer be sent, then a second error for trying; Prefork logged the timeout already.
+			logger.debug("Ignoring " + ex + " from a request already answered by Prefork");
+			return Mono.empty();
+		}
+		if (!isClientError(ex)) {
 			outcomes.recordHandledException(ex, exchange.getRequest().getMethod().name(),
 					exchange.getRequest().getPath().value());
 		}

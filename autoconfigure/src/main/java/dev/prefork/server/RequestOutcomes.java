@@ -53,15 +53,26 @@ public final class RequestOutcomes {
 	 * @param path the request path, without the query string
 	 */
 	public void recordHandledException(Throwable error, String method, String path) {
-		RequestTask task = RequestTask.current();
-		if (task != null && task.isEnded()) {
+		if (isCurrentRequestAnswered()) {
 			return; // the request already timed out or was aborted: this is the interrupt surfacing
 		}
+		RequestTask task = RequestTask.current();
 		Worker worker = Worker.current();
 		if (worker == null && task != null) {
 			worker = task.worker();
 		}
 		record(error, worker, Thread.currentThread(), method, path);
+	}
+
+	/**
+	 * Whether the server has already ended the request that the calling thread runs: answered it
+	 * 503 because it timed out or its worker was aborted (and interrupted the thread), or dropped it
+	 * because its client went away. Nothing the application writes for it any more is sent.
+	 * @return {@code false} also on a thread that runs no request
+	 */
+	public boolean isCurrentRequestAnswered() {
+		RequestTask task = RequestTask.current();
+		return task != null && task.isEnded();
 	}
 
 	private void record(Throwable error, Worker worker, Thread thread, String method, String path) {

@@ -59,6 +59,16 @@ class ActuatorTestApplication {
 					Thread.currentThread().interrupt();
 				}
 				return ServerResponse.ok().bodyValue("released");
+			})
+			.andRoute(GET("/hang"), (request) -> {
+				try {
+					Thread.sleep(30_000);
+				}
+				catch (InterruptedException ex) {
+					// What most applications do with an interrupt: fail the request.
+					throw new IllegalStateException("interrupted while hanging", ex);
+				}
+				return ServerResponse.ok().bodyValue("woke up");
 			});
 	}
 
