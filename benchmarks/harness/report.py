@@ -19,6 +19,7 @@ PREFORKS = ["prefork", "prefork-tuned"]
 COLORS = {"prefork": "#1f4e99", "prefork-tuned": "#6baed6", "stock": "#555555", "tomcat16": "#d62728",
           "tomcat200": "#fd8d3c", "gunicorn": "#2ca02c"}
 ANALYSIS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "analysis.md")
+FAULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "faults", "RESULTS-faults.md")
 
 
 # ---- one run's numbers ----------------------------------------------------------------------
@@ -243,6 +244,9 @@ def markdown(r, chart):
         with open(ANALYSIS) as analysis:
             add(analysis.read().rstrip() + "\n")
 
+    if os.path.exists(FAULTS) and meta["mode"] == "full":
+        fault_table(lines)
+
     add("## How this was run\n")
     add(f"- Command: `{meta['command']}`")
     add(f"- Git: {meta['git']}; machine: {meta['machine']}")
@@ -283,6 +287,24 @@ def markdown(r, chart):
         lines.extend(f"- {f}" for f in r.data["failures"])
         add("")
     return "\n".join(lines) + "\n"
+
+
+def fault_table(lines):
+    """The summary table of the last full fault-injection run (benchmarks/faults), with its date."""
+    with open(FAULTS) as faults:
+        text = faults.read().splitlines()
+    written = next((line for line in text if line.startswith("Written by")), "")
+    stamp = written[written.find("(") + 1:written.rfind(")")] if "(" in written else "date unknown"
+    start = next((i for i, line in enumerate(text) if line.startswith("| scenario")), len(text))
+    end = next((i for i in range(start, len(text)) if not text[i].startswith("|")), len(text))
+    summary = next((line for line in text if line.endswith(" failed") and " passed, " in line), "")
+    lines.append("## Fault injection and soak\n")
+    lines.append(f"The last `benchmarks/faults/run --full` ({stamp}); every scenario's details are in "
+                 "[faults/RESULTS-faults.md](faults/RESULTS-faults.md).\n")
+    lines.extend(text[start:end])
+    lines.append("")
+    if summary:
+        lines.append(f"**{summary}**\n")
 
 
 def table(r, lines, key, digits):
