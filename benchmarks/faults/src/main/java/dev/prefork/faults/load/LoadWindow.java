@@ -36,6 +36,8 @@ public final class LoadWindow {
 
 	private final Map<String, LatencyHistogram> latencies = new ConcurrentHashMap<>();
 
+	private final Map<String, LatencyHistogram> byDesignLatencies = new ConcurrentHashMap<>();
+
 	private final List<String> failureSamples = new ArrayList<>();
 
 	public LoadWindow(String name) {
@@ -55,7 +57,10 @@ public final class LoadWindow {
 				this.ok.increment();
 				this.latencies.computeIfAbsent(spec.name(), (key) -> new LatencyHistogram()).record(latencyNanos);
 			}
-			case BY_DESIGN -> count(this.byDesign, spec.name() + ": " + verdict.reason());
+			case BY_DESIGN -> {
+				count(this.byDesign, spec.name() + ": " + verdict.reason());
+				this.byDesignLatencies.computeIfAbsent(spec.name(), (key) -> new LatencyHistogram()).record(latencyNanos);
+			}
 			case FAILED -> {
 				count(this.failures, spec.name() + ": " + verdict.reason());
 				synchronized (this.failureSamples) {
@@ -123,6 +128,11 @@ public final class LoadWindow {
 	/** Latencies of the correct answers to one kind of request (empty histogram if none). */
 	public LatencyHistogram latency(RequestSpec spec) {
 		return this.latencies.getOrDefault(spec.name(), new LatencyHistogram());
+	}
+
+	/** Latencies of the by-design answers (a 503 that sheds load, say) to one kind of request. */
+	public LatencyHistogram latencyByDesign(RequestSpec spec) {
+		return this.byDesignLatencies.getOrDefault(spec.name(), new LatencyHistogram());
 	}
 
 	public double seconds() {

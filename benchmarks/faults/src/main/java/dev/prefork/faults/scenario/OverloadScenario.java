@@ -7,6 +7,7 @@ import dev.prefork.faults.app.Actuator.Probe;
 import dev.prefork.faults.app.PreforkStatus;
 import dev.prefork.faults.app.SampleApp;
 import dev.prefork.faults.load.BackgroundLoad;
+import dev.prefork.faults.load.LatencyHistogram;
 import dev.prefork.faults.load.LoadShape;
 import dev.prefork.faults.load.LoadWindow;
 import dev.prefork.faults.load.RequestSpec;
@@ -108,6 +109,16 @@ final class OverloadScenario implements Scenario {
 			}
 			result.measure("overload", String.format("%.0f req/s offered, %.0f req/s served (capacity %.0f), %,d x 503",
 					offered.rate(), offered.ok() / offered.seconds(), CAPACITY, offered.byDesign()));
+			// The load generator is paced (a client that waits, as one honouring Retry-After does), so
+			// these are the latencies users of an overloaded server see; wrk, which re-sends every 503
+			// at once, cannot tell them (benchmarks/RESULTS.md).
+			LatencyHistogram admitted = offered.latency(SLOW_WORK);
+			LatencyHistogram shed = offered.latencyByDesign(SLOW_WORK);
+			result.measure("overload latency", String.format(
+					"admitted p50 %.0f ms, p99 %.0f ms (%.1fx the %d ms of work); shed with 503 p50 %.1f ms, p99 %.1f ms",
+					admitted.percentileMillis(50), admitted.percentileMillis(99),
+					admitted.percentileMillis(99) / WORK_MILLIS, WORK_MILLIS, shed.percentileMillis(50),
+					shed.percentileMillis(99)));
 			result.measure("background while overloaded", backgroundOverloaded.summary());
 			result.measure("recovery", String.format("%.1f s to readiness UP and settled; then %s", recoverySeconds,
 					afterRecovery.summary()));
