@@ -71,7 +71,6 @@ final class RequestTask implements Runnable {
 
 	private volatile Disposable subscription;
 
-
 	private Thread runner; // guarded by this: the thread now running this request's code
 
 	RequestTask(HttpServerRequest request, HttpServerResponse response,

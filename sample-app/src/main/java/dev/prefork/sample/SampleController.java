@@ -46,7 +46,7 @@ class SampleController {
 		}).subscribeOn(this.blockingScheduler);
 	}
 
-	/** CPU-bound: hashes for a while ({@code n=100000} is about 0.2 ms on the benchmark machine). */
+	/** CPU-bound: hashes for a while ({@code n=150000} is about 0.2 ms on the benchmark machine). */
 	@GetMapping(path = "/cpu", produces = MediaType.TEXT_PLAIN_VALUE)
 	Mono<String> cpu(@RequestParam(defaultValue = "10000") int n) {
 		return Mono.fromCallable(() -> "cpu " + n + " -> " + Long.toHexString(hash(n)) + "\n")
