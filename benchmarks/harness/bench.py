@@ -285,6 +285,7 @@ class Harness:
         self.scenarios = [s for s in SCENARIOS if not args.scenarios or s.name in args.scenarios.split(",")]
         self.runs, self.starts, self.warmups, self.failures = [], [], [], []
         self.jars = {}
+        self.pin = cpu_split() if args.pin else None
 
     # Durations: full mode as in SCENARIOS; quick mode only proves every server answers everything.
     def duration(self, scenario):
@@ -314,6 +315,11 @@ class Harness:
         if self.quick and command[0] == "java":
             # Quick mode boots every JVM at once on two cores: C1 only halves the compile work.
             command.insert(1, "-XX:TieredStopAtLevel=1")
+        if self.pin:
+            if command[0] == "java":
+                # Sized as on the whole machine (workers, event loops, GC threads), only confined.
+                command.insert(1, f"-XX:ActiveProcessorCount={os.cpu_count()}")
+            command = ["taskset", "-c", self.pin["server"], *command]
         return command
 
     def launch(self, server, rep):
@@ -353,6 +359,8 @@ class Harness:
     def wrk(self, port, path, connections, duration, close=False, log_name=None, split_us=None):
         command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration}s",
                    "--timeout", "10s", "-s", WRK_SCRIPT]
+        if self.pin:
+            command = ["taskset", "-c", self.pin["client"], *command]
         if close:
             command += ["-H", "Connection: close"]
         command.append(f"http://127.0.0.1:{port}{path}")
@@ -387,13 +395,17 @@ class Harness:
             rounds += 1
             cpu = cpu_seconds(pids) - cpu_before
             share = (jit_cpu_seconds(pids[0]) - jit_before) / cpu if cpu else 0
-            if (rounds >= 2 and share < 0.03) or time.monotonic() - began > WARMUP_MAX_S:
+            if (rounds >= 2 and share < 0.03) or time.monotonic() - began > self.warmup_max_s():
                 break
         warmup = {"server": server.name, "seconds": round(time.monotonic() - began), "rounds": rounds,
                   "last_round_jit_share": round(share, 3)}
         self.log(f"{server.name}: warmed up in {warmup['seconds']} s ({rounds} rounds, JIT "
                  f"{share * 100:.1f}% of CPU in the last)")
         return warmup
+
+    def warmup_max_s(self):
+        # Pinned, the server compiles on half the cores.
+        return WARMUP_MAX_S * 2 if self.pin else WARMUP_MAX_S
 
     def run_scenario(self, server, scenario, port, pids, rep):
         duration = self.duration(scenario)
@@ -521,6 +533,7 @@ class Harness:
             "command": self.args.command_line,
             "mode": "quick" if self.quick else "full",
             "reps": self.args.reps,
+            "pin": self.pin,
             "began": began, "ended": ended,
             "git": git("rev-parse", "--short", "HEAD") + (" (work tree modified)" if git("status", "--porcelain") else ""),
             "machine": f"{os.cpu_count()} cores, {model}, Linux {os.uname().release}",
@@ -586,6 +599,15 @@ class Harness:
                     self.failures.append(f"{server.name}/{scenario.name}: {len(reps)} of {self.args.reps} runs")
 
 
+def cpu_split():
+    """The cores this process may use, split in two: servers get the upper half, wrk the lower."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        sys.exit("--pin needs at least 2 cores")
+    half = len(cpus) // 2
+    return {"client": ",".join(map(str, cpus[:half])), "server": ",".join(map(str, cpus[half:]))}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1 rep of 1 s runs: proves it works, in < 2 min")
@@ -595,13 +617,17 @@ def main():
     parser.add_argument("--scenarios", help="comma-separated subset of: " + ",".join(s.name for s in SCENARIOS))
     parser.add_argument("--seconds", type=int, help="duration of each run except overload (default 10; overload: 30)")
     parser.add_argument("--no-jmh", action="store_true", help="skip the JMH dispatch benchmark")
+    parser.add_argument("--pin", action="store_true",
+                        help="servers on the upper half of the cores, wrk on the lower half (taskset), so "
+                             "that client and server do not compete for a core; default --out: pinned/")
     parser.add_argument("--pid-file", help="where to list started process groups (for ../run's EXIT trap)")
     parser.add_argument("--command-line", default=" ".join(sys.argv), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.reps is None:
         args.reps = 1 if args.quick else 3
     if args.out is None:
-        args.out = os.path.join(BENCH, "target", "quick-results") if args.quick else BENCH
+        args.out = (os.path.join(BENCH, "target", "quick-results") if args.quick
+                    else os.path.join(BENCH, "pinned") if args.pin else BENCH)
     harness = Harness(args)
 
     def interrupted(signum, frame):
