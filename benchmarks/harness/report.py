@@ -503,7 +503,7 @@ plot '{data_path}' index {index} using 2:xtic(1) lc rgb '#555555' notitle, '' in
         data.write("\n\n\n".join(blocks) + "\n")
     script = f"""set terminal pngcairo size 1400,{500 * len(panels)} font 'DejaVu Sans,12'
 set output '{os.path.join(out_dir, name)}'
-set multiplot layout {len(panels)},1 title "{r.meta['mode']} run, {r.meta['reps']} interleaved repetition(s), {r.meta['began'][:10]}: medians of per-repetition ratios" font ',14'
+set multiplot layout {len(panels)},1 title "{r.meta['mode']} run{', pinned (--pin)' if r.meta.get('pin') else ''}, {r.meta['reps']} interleaved repetition(s), {r.meta['began'][:10]}: medians of per-repetition ratios" font ',14'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.9 border -1
