@@ -534,6 +534,7 @@ class Harness:
             "mode": "quick" if self.quick else "full",
             "reps": self.args.reps,
             "pin": self.pin,
+            "warmup_max_s": self.warmup_max_s(),
             "began": began, "ended": ended,
             "git": git("rev-parse", "--short", "HEAD") + (" (work tree modified)" if git("status", "--porcelain") else ""),
             "machine": f"{os.cpu_count()} cores, {model}, Linux {os.uname().release}",

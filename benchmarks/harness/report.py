@@ -266,7 +266,7 @@ def markdown(r, chart):
     add("- Each repetition: start every server, one after the other, on a free 127.0.0.1 port; wait for "
         "`/hello`; read idle RSS 2 s later; warm each up in rounds of `/hello` 4 s, `/hello` with `Connection: close` "
         "1 s, `/cpu` 2 s and `/work?ms=20` 1 s until its JIT compiler threads use under 3% of its CPU in a round "
-        f"(at least 2 rounds, at most {90 if pin else 45} s); "
+        f"(at least 2 rounds, at most {meta.get('warmup_max_s', 45)} s); "
         "then run each scenario on every server back to back (the server order rotates by one each "
         "repetition), so that the runs a ratio compares are seconds apart; stop them all. Only one server is "
         "under load at a time; the others sit idle. "
