@@ -1,5 +1,6 @@
 package dev.prefork.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -11,7 +12,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.web.server.autoconfigure.reactive.ReactiveWebServerConfiguration;
 import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -47,32 +47,10 @@ public final class PreforkAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
-	PreforkReactiveWebServerFactory preforkReactiveWebServerFactory(PreforkProperties properties,
-			ObjectProvider<WorkerInitializer> workerInitializer, ObjectProvider<ArbiterListener> arbiterListeners,
-			ObjectProvider<RequestHook> requestHooks, ConfigurableApplicationContext context, Environment environment) {
-		PreforkPropertiesValidator.validate(properties);
+	PreforkReactiveWebServerFactory preforkReactiveWebServerFactory(ObjectProvider<WorkerInitializer> workerInitializer,
+			ObjectProvider<ArbiterListener> arbiterListeners, ObjectProvider<RequestHook> requestHooks,
+			ConfigurableApplicationContext context) {
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory();
-		PropertyMapper map = PropertyMapper.get();
-		map.from(properties::getWorkers).to(factory::setWorkers);
-		map.from(properties::getThreads).to(factory::setThreads);
-		map.from(properties::getQueueCapacity).to(factory::setQueueCapacity);
-		map.from(properties::getBacklog).to(factory::setBacklog);
-		map.from(properties::getIoThreads).to(factory::setIoThreads);
-		map.from(properties::getTimeout).to(factory::setTimeout);
-		map.from(properties::getRequestTimeout).to(factory::setRequestTimeout);
-		map.from(properties::getGracefulTimeout).to(factory::setGracefulTimeout);
-		map.from(properties::getMaxRequests).to(factory::setMaxRequests);
-		map.from(properties::getMaxRequestsJitter).to(factory::setMaxRequestsJitter);
-		map.from(properties::getMaxWorkerLifetime).to(factory::setMaxWorkerLifetime);
-		map.from(properties::getKeepalive).to(factory::setKeepAlive);
-		map.from(properties::getHeaderTimeout).to(factory::setHeaderTimeout);
-		map.from(properties::getLimitRequestLine).to(factory::setLimitRequestLine);
-		map.from(properties::getLimitRequestFields).to(factory::setLimitRequestFields);
-		map.from(properties::getLimitRequestFieldSize).to(factory::setLimitRequestFieldSize);
-		map.from(properties::getRetryAfter).to(factory::setRetryAfter);
-		map.from(properties.getExceptions()::getCapacity).to(factory::setExceptionCapacity);
-		map.from(properties::getManagementThreads).to(factory::setManagementThreads);
-		factory.setManagementPathPrefix(actuatorBasePath(environment));
 		workerInitializer.ifAvailable(factory::setWorkerInitializer);
 		arbiterListeners.orderedStream().forEach(factory::addArbiterListeners);
 		requestHooks.orderedStream().forEach(factory::addRequestHooks);
@@ -82,11 +60,18 @@ public final class PreforkAutoConfiguration {
 		return factory;
 	}
 
+	@Bean
+	PreforkReactiveWebServerFactoryCustomizer preforkReactiveWebServerFactoryCustomizer(PreforkProperties properties,
+			Environment environment) {
+		PreforkPropertiesValidator.validate(properties);
+		return new PreforkReactiveWebServerFactoryCustomizer(properties, actuatorBasePath(environment));
+	}
+
 	/**
 	 * The actuator's base path when actuator endpoints are served by this server (not on a
 	 * management port of their own), so that they get the management lane.
 	 */
-	private static String actuatorBasePath(Environment environment) {
+	private static @Nullable String actuatorBasePath(Environment environment) {
 		if (!ClassUtils.isPresent(ACTUATOR_ENDPOINT, PreforkAutoConfiguration.class.getClassLoader())) {
 			return null;
 		}

@@ -282,7 +282,7 @@ public final class Arbiter {
 
 	private void supervise() {
 		long now = System.nanoTime();
-		long timeout = this.settings.timeout().toNanos();
+		long timeout = this.settings.heartbeatTimeout().toNanos();
 		long lifetime = (this.settings.maxWorkerLifetime() != null) ? this.settings.maxWorkerLifetime().toNanos() : 0;
 		for (Worker worker : this.slots.clone()) {
 			if (worker == null || !this.running) {
@@ -363,7 +363,7 @@ public final class Arbiter {
 	}
 
 	private void replaceTimedOut(Worker worker) {
-		long millis = this.settings.timeout().toMillis();
+		long millis = this.settings.heartbeatTimeout().toMillis();
 		String timeout = (millis % 1000 == 0) ? (millis / 1000) + "s" : millis + "ms";
 		logger.error(worker + " timed out (no heartbeat for " + timeout + " with every thread busy), replacing it");
 		this.timedOut.incrementAndGet();

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.HttpProtocol;
@@ -38,47 +39,9 @@ import org.springframework.util.unit.DataSize;
  */
 public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFactory {
 
-	private int workers = Runtime.getRuntime().availableProcessors();
+	private final ServerSettings.Builder settings = ServerSettings.builder();
 
-	private int threads = 8;
-
-	private int queueCapacity = 64;
-
-	private int backlog = 2048;
-
-	private int ioThreads = Runtime.getRuntime().availableProcessors();
-
-	private Duration timeout = Duration.ofSeconds(30);
-
-	private Duration requestTimeout;
-
-	private Duration gracefulTimeout = Duration.ofSeconds(30);
-
-	private long maxRequests;
-
-	private long maxRequestsJitter;
-
-	private Duration maxWorkerLifetime;
-
-	private Duration keepAlive = Duration.ofSeconds(15);
-
-	private Duration headerTimeout = Duration.ofSeconds(20);
-
-	private int limitRequestLine = 4094;
-
-	private int limitRequestFields = 100;
-
-	private int limitRequestFieldSize = 8190;
-
-	private Duration retryAfter = Duration.ofSeconds(1);
-
-	private int exceptionCapacity = 100;
-
-	private String managementPathPrefix;
-
-	private int managementThreads = 1;
-
-	private Duration lifecycleTimeout;
+	private @Nullable Duration lifecycleTimeout;
 
 	private WorkerInitializer workerInitializer = WorkerInitializer.NONE;
 
@@ -99,30 +62,38 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 
 	@Override
 	public WebServer getWebServer(HttpHandler httpHandler) {
-		ServerSettings settings = new ServerSettings(this.workers, this.threads, this.queueCapacity, this.backlog,
-				this.timeout, this.requestTimeout, this.gracefulTimeout, this.maxRequests, this.maxRequestsJitter,
-				this.maxWorkerLifetime, this.keepAlive, this.headerTimeout, this.limitRequestLine,
-				this.limitRequestFields, this.limitRequestFieldSize, this.retryAfter, this.managementPathPrefix,
-				this.managementThreads);
+		ServerSettings settings = getSettings();
 		ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(new WorkerBoundHttpHandler(httpHandler));
 		String serverHeader = getServerHeader();
 		BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler = (serverHeader != null)
 				? (request, response) -> adapter.apply(request, response.header(HttpHeaderNames.SERVER, serverHeader))
 				: adapter;
-		return new PreforkWebServer(createHttpServer(), handler, settings, this.ioThreads, this.exceptionCapacity,
-				getShutdown(), this.lifecycleTimeout, this.workerInitializer, this.haltListener, this.arbiterListeners,
+		return new PreforkWebServer(createHttpServer(settings), handler, settings, getShutdown(),
+				this.lifecycleTimeout, this.workerInitializer, this.haltListener, this.arbiterListeners,
 				this.requestHooks);
 	}
 
-	private HttpServer createHttpServer() {
+	/** The settings a server created now would run with. */
+	public ServerSettings getSettings() {
+		return this.settings.build();
+	}
+
+	private HttpServer createHttpServer(ServerSettings settings) {
 		HttpServer server = HttpServer.create()
 			.bindAddress(this::getListenAddress)
-			.option(ChannelOption.SO_BACKLOG, this.backlog)
-			.idleTimeout(this.keepAlive)
-			.httpRequestDecoder((spec) -> spec.maxInitialLineLength(this.limitRequestLine)
-				.maxHeaderSize(this.limitRequestFields * (this.limitRequestFieldSize + 2))
+			.option(ChannelOption.SO_BACKLOG, settings.backlog())
+			.httpRequestDecoder((spec) -> spec.maxInitialLineLength(settings.limitRequestLine())
+				.maxHeaderSize(settings.maxHeaderSectionSize())
 				.validateHeaders(true))
-			.doOnChannelInit((observer, channel, remoteAddress) -> guard(channel));
+			.doOnChannelInit((observer, channel, remoteAddress) -> guard(channel, settings));
+		if (settings.keepAlive().isZero()) {
+			// gunicorn's keepalive=0: one request per connection, and a silent new connection
+			// gets no longer than a client has to send its request head.
+			server = server.maxKeepAliveRequests(1).idleTimeout(settings.headerTimeout());
+		}
+		else {
+			server = server.idleTimeout(settings.keepAlive());
+		}
 		Ssl ssl = getSsl();
 		if (Ssl.isEnabled(ssl)) {
 			server = new SslServerCustomizer(getHttp2(), ssl.getClientAuth(), getSslBundle(), Map.of()).apply(server);
@@ -134,15 +105,15 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		return server.protocol(listProtocols());
 	}
 
-	private void guard(Channel channel) {
+	private void guard(Channel channel, ServerSettings settings) {
 		if (channel.pipeline().get(NettyPipeline.HttpCodec) == null) {
 			return; // HTTP/2 streams are framed by the HTTP/2 codec; these HTTP/1 checks do not apply
 		}
-		HeadTimer headTimer = new HeadTimer(this.headerTimeout.toNanos());
+		HeadTimer headTimer = new HeadTimer(settings.headerTimeout().toNanos());
 		channel.pipeline().addBefore(NettyPipeline.HttpCodec, "prefork.headTimer", headTimer);
 		channel.pipeline()
 			.addAfter(NettyPipeline.HttpCodec, "prefork.headGuard",
-					new RequestHeadGuard(this.limitRequestFields, this.limitRequestFieldSize, headTimer));
+					new RequestHeadGuard(settings.limitRequestFields(), settings.limitRequestFieldSize(), headTimer));
 	}
 
 	private HttpServer compress(HttpServer server, Compression compression) {
@@ -177,89 +148,80 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 				: new InetSocketAddress(getPort());
 	}
 
+	/** Workers to keep running; see {@link ServerSettings#workers()}. */
 	public void setWorkers(int workers) {
-		Assert.isTrue(workers >= 1, "'workers' must be at least 1");
-		this.workers = workers;
+		this.settings.workers(workers);
 	}
 
 	public void setThreads(int threads) {
-		Assert.isTrue(threads >= 1, "'threads' must be at least 1");
-		this.threads = threads;
+		this.settings.threads(threads);
 	}
 
 	public void setQueueCapacity(int queueCapacity) {
-		Assert.isTrue(queueCapacity >= 0, "'queueCapacity' must not be negative");
-		this.queueCapacity = queueCapacity;
+		this.settings.queueCapacity(queueCapacity);
 	}
 
 	public void setBacklog(int backlog) {
-		Assert.isTrue(backlog >= 1, "'backlog' must be at least 1");
-		this.backlog = backlog;
+		this.settings.backlog(backlog);
 	}
 
 	public void setIoThreads(int ioThreads) {
-		Assert.isTrue(ioThreads >= 1, "'ioThreads' must be at least 1");
-		this.ioThreads = ioThreads;
+		this.settings.ioThreads(ioThreads);
 	}
 
+	/** The heartbeat timeout ({@code prefork.timeout}); 0 disables it. */
 	public void setTimeout(Duration timeout) {
-		this.timeout = nonNegative(timeout, "timeout");
+		this.settings.heartbeatTimeout(timeout);
 	}
 
-	public void setRequestTimeout(Duration requestTimeout) {
-		this.requestTimeout = (requestTimeout != null) ? nonNegative(requestTimeout, "requestTimeout") : null;
+	public void setRequestTimeout(@Nullable Duration requestTimeout) {
+		this.settings.requestTimeout(requestTimeout);
 	}
 
 	public void setGracefulTimeout(Duration gracefulTimeout) {
-		this.gracefulTimeout = nonNegative(gracefulTimeout, "gracefulTimeout");
+		this.settings.gracefulTimeout(gracefulTimeout);
 	}
 
 	public void setMaxRequests(long maxRequests) {
-		Assert.isTrue(maxRequests >= 0, "'maxRequests' must not be negative");
-		this.maxRequests = maxRequests;
+		this.settings.maxRequests(maxRequests);
 	}
 
 	public void setMaxRequestsJitter(long maxRequestsJitter) {
-		Assert.isTrue(maxRequestsJitter >= 0, "'maxRequestsJitter' must not be negative");
-		this.maxRequestsJitter = maxRequestsJitter;
+		this.settings.maxRequestsJitter(maxRequestsJitter);
 	}
 
-	public void setMaxWorkerLifetime(Duration maxWorkerLifetime) {
-		this.maxWorkerLifetime = (maxWorkerLifetime != null) ? nonNegative(maxWorkerLifetime, "maxWorkerLifetime")
-				: null;
+	public void setMaxWorkerLifetime(@Nullable Duration maxWorkerLifetime) {
+		this.settings.maxWorkerLifetime(maxWorkerLifetime);
 	}
 
+	/** Idle time of a keep-alive connection ({@code prefork.keepalive}); 0 closes after each response. */
 	public void setKeepAlive(Duration keepAlive) {
-		this.keepAlive = nonNegative(keepAlive, "keepAlive");
+		this.settings.keepAlive(keepAlive);
 	}
 
 	public void setHeaderTimeout(Duration headerTimeout) {
-		Assert.isTrue(headerTimeout != null && !headerTimeout.isZero(), "'headerTimeout' must be greater than zero");
-		this.headerTimeout = nonNegative(headerTimeout, "headerTimeout");
+		this.settings.headerTimeout(headerTimeout);
 	}
 
 	public void setLimitRequestLine(int limitRequestLine) {
-		Assert.isTrue(limitRequestLine >= 16, "'limitRequestLine' must be at least 16");
-		this.limitRequestLine = limitRequestLine;
+		this.settings.limitRequestLine(limitRequestLine);
 	}
 
 	public void setLimitRequestFields(int limitRequestFields) {
-		Assert.isTrue(limitRequestFields >= 1, "'limitRequestFields' must be at least 1");
-		this.limitRequestFields = limitRequestFields;
+		this.settings.limitRequestFields(limitRequestFields);
 	}
 
 	public void setLimitRequestFieldSize(int limitRequestFieldSize) {
-		Assert.isTrue(limitRequestFieldSize >= 16, "'limitRequestFieldSize' must be at least 16");
-		this.limitRequestFieldSize = limitRequestFieldSize;
+		this.settings.limitRequestFieldSize(limitRequestFieldSize);
 	}
 
+	/** Retry-After sent with 503s refused for overload; 0 omits the header. */
 	public void setRetryAfter(Duration retryAfter) {
-		this.retryAfter = (retryAfter != null) ? nonNegative(retryAfter, "retryAfter") : null;
+		this.settings.retryAfter(retryAfter);
 	}
 
 	public void setExceptionCapacity(int exceptionCapacity) {
-		Assert.isTrue(exceptionCapacity >= 0, "'exceptionCapacity' must not be negative");
-		this.exceptionCapacity = exceptionCapacity;
+		this.settings.exceptionCapacity(exceptionCapacity);
 	}
 
 	/**
@@ -267,21 +229,16 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	 * small management lane of their own, so that probes and the actuator answer even when every
 	 * worker is saturated; {@code null} serves them like any other request.
 	 */
-	public void setManagementPathPrefix(String managementPathPrefix) {
-		Assert.isTrue(managementPathPrefix == null || managementPathPrefix.startsWith("/"),
-				"'managementPathPrefix' must start with '/'");
-		String prefix = (managementPathPrefix != null && managementPathPrefix.endsWith("/"))
-				? managementPathPrefix.substring(0, managementPathPrefix.length() - 1) : managementPathPrefix;
-		this.managementPathPrefix = (prefix == null || prefix.isEmpty()) ? null : prefix; // "/" would be everything
+	public void setManagementPathPrefix(@Nullable String managementPathPrefix) {
+		this.settings.managementPathPrefix(managementPathPrefix);
 	}
 
 	/** Threads of the management lane; 0 serves management requests on the workers. */
 	public void setManagementThreads(int managementThreads) {
-		Assert.isTrue(managementThreads >= 0, "'managementThreads' must not be negative");
-		this.managementThreads = managementThreads;
+		this.settings.managementThreads(managementThreads);
 	}
 
-	public void setLifecycleTimeout(Duration lifecycleTimeout) {
+	public void setLifecycleTimeout(@Nullable Duration lifecycleTimeout) {
 		this.lifecycleTimeout = lifecycleTimeout;
 	}
 
@@ -304,12 +261,6 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	/** Adds hooks run around every request (gunicorn's pre_request and post_request). */
 	public void addRequestHooks(RequestHook... hooks) {
 		this.requestHooks.addAll(Arrays.asList(hooks));
-	}
-
-	private static Duration nonNegative(Duration duration, String name) {
-		Assert.notNull(duration, () -> "'" + name + "' must not be null");
-		Assert.isTrue(!duration.isNegative(), () -> "'" + name + "' must not be negative");
-		return duration;
 	}
 
 }

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.netty.ChannelBindException;
 import reactor.netty.DisposableServer;
@@ -35,9 +36,7 @@ public class PreforkWebServer implements WebServer {
 
 	private final ServerSettings settings;
 
-	private final int ioThreads;
-
-	private final Duration lifecycleTimeout;
+	private final @Nullable Duration lifecycleTimeout;
 
 	private final RequestOutcomes outcomes;
 
@@ -57,15 +56,13 @@ public class PreforkWebServer implements WebServer {
 
 	PreforkWebServer(HttpServer httpServer,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
-			ServerSettings settings, int ioThreads, int exceptionCapacity, Shutdown shutdown, Duration lifecycleTimeout,
-			WorkerInitializer initializer, Consumer<String> haltListener, List<ArbiterListener> arbiterListeners,
-			List<RequestHook> requestHooks) {
+			ServerSettings settings, Shutdown shutdown, @Nullable Duration lifecycleTimeout, WorkerInitializer initializer,
+			Consumer<String> haltListener, List<ArbiterListener> arbiterListeners, List<RequestHook> requestHooks) {
 		this.httpServer = httpServer;
 		this.settings = settings;
-		this.ioThreads = ioThreads;
 		this.lifecycleTimeout = lifecycleTimeout;
 		this.haltListener = haltListener;
-		this.outcomes = new RequestOutcomes(exceptionCapacity, settings.retryAfter());
+		this.outcomes = new RequestOutcomes(settings.exceptionCapacity(), settings.retryAfter());
 		WorkerPool pool = new WorkerPool();
 		this.arbiter = new Arbiter(settings, initializer, pool, this::halt, arbiterListeners);
 		this.dispatcher = new RequestDispatcher(handler, pool, this.arbiter, this.outcomes, requestHooks, settings);
@@ -78,7 +75,7 @@ public class PreforkWebServer implements WebServer {
 		if (this.disposableServer != null) {
 			return;
 		}
-		this.loops = LoopResources.create("prefork-io", this.ioThreads, true);
+		this.loops = LoopResources.create("prefork-io", this.settings.ioThreads(), true);
 		try {
 			this.arbiter.start();
 		}

@@ -25,7 +25,7 @@ public final class RequestOutcomes {
 
 	RequestOutcomes(int exceptionCapacity, Duration retryAfter) {
 		this.recentExceptions = new RecentExceptions(exceptionCapacity);
-		this.retryAfter = (retryAfter != null && !retryAfter.isZero())
+		this.retryAfter = (!retryAfter.isZero())
 				? Optional.of(Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000))) : Optional.empty();
 	}
 

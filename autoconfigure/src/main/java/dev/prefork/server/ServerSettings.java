@@ -2,37 +2,221 @@ package dev.prefork.server;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * Everything the engine needs to know, resolved and validated once by the factory.
- *
- * @param workers workers to keep running
- * @param threads threads per worker
- * @param queueCapacity requests that may wait in one worker's queue for a free thread
- * @param backlog pending connections the kernel may hold for the listening socket
- * @param timeout how long a saturated worker may go without a heartbeat before it is replaced
- * @param requestTimeout longest a single request may take, or {@code null} for no limit
- * @param gracefulTimeout how long a draining worker (or a timed-out request's thread) gets to finish
- * @param maxRequests requests after which a worker is recycled, 0 to never recycle
- * @param maxRequestsJitter upper bound of the random amount added to {@code maxRequests} per worker
- * @param maxWorkerLifetime age after which a worker is recycled, or {@code null} for no limit
- * @param keepAlive how long an idle keep-alive connection is kept open
- * @param headerTimeout how long a client may take to send a complete request head
- * @param limitRequestLine longest request line accepted
- * @param limitRequestFields most header fields accepted in one request
- * @param limitRequestFieldSize longest header field line accepted
- * @param retryAfter value of the Retry-After header sent with 503 responses, or {@code null}
- * @param managementPathPrefix requests whose path starts with it run on the management lane, or
- * {@code null} for no lane
- * @param managementThreads threads of the management lane
+ * Everything the engine runs with, checked once when it is built: the one place where each
+ * setting's default and accepted range are written down. Values are named as the
+ * {@code prefork.*} properties are, and every duration is bounded so that the engine can convert
+ * it to nanoseconds anywhere without overflow.
  */
-record ServerSettings(int workers, int threads, int queueCapacity, int backlog, Duration timeout,
-		Duration requestTimeout, Duration gracefulTimeout, long maxRequests, long maxRequestsJitter,
-		Duration maxWorkerLifetime, Duration keepAlive, Duration headerTimeout, int limitRequestLine,
-		int limitRequestFields, int limitRequestFieldSize, Duration retryAfter, String managementPathPrefix,
-		int managementThreads) {
+public final class ServerSettings {
+
+	public static final int DEFAULT_THREADS = 8;
+
+	public static final int DEFAULT_QUEUE_CAPACITY = 64;
+
+	public static final int DEFAULT_BACKLOG = 2048;
+
+	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+	public static final Duration DEFAULT_GRACEFUL_TIMEOUT = Duration.ofSeconds(30);
+
+	public static final Duration DEFAULT_KEEPALIVE = Duration.ofSeconds(15);
+
+	public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(20);
+
+	public static final int DEFAULT_LIMIT_REQUEST_LINE = 4094;
+
+	public static final int DEFAULT_LIMIT_REQUEST_FIELDS = 100;
+
+	public static final int DEFAULT_LIMIT_REQUEST_FIELD_SIZE = 8190;
+
+	public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+
+	public static final int DEFAULT_EXCEPTION_CAPACITY = 100;
+
+	public static final int DEFAULT_MANAGEMENT_THREADS = 1;
+
+	public static final int MAX_WORKERS = 1024;
+
+	/** Longest duration any setting takes; far below the ~292 years at which nanoseconds overflow. */
+	public static final Duration MAX_DURATION = Duration.ofDays(365);
+
+	/**
+	 * Smallest bound on a whole request head's header section. The decoder buffers a head up to
+	 * this bound before the per-field checks run, so it is kept near the field-size limit rather
+	 * than at fields × field size (800 KB per connection with the defaults).
+	 */
+	static final int HEADER_SECTION_FLOOR = 64 * 1024;
 
 	/** Requests that may wait for a management-lane thread; beyond it they get 503 like any other. */
 	static final int MANAGEMENT_QUEUE_CAPACITY = 16;
+
+	private final int workers;
+
+	private final int threads;
+
+	private final int queueCapacity;
+
+	private final int backlog;
+
+	private final int ioThreads;
+
+	private final Duration heartbeatTimeout;
+
+	private final @Nullable Duration requestTimeout;
+
+	private final Duration gracefulTimeout;
+
+	private final long maxRequests;
+
+	private final long maxRequestsJitter;
+
+	private final @Nullable Duration maxWorkerLifetime;
+
+	private final Duration keepAlive;
+
+	private final Duration headerTimeout;
+
+	private final int limitRequestLine;
+
+	private final int limitRequestFields;
+
+	private final int limitRequestFieldSize;
+
+	private final Duration retryAfter;
+
+	private final int exceptionCapacity;
+
+	private final @Nullable String managementPathPrefix;
+
+	private final int managementThreads;
+
+	private ServerSettings(Builder builder) {
+		this.workers = builder.workers;
+		this.threads = builder.threads;
+		this.queueCapacity = builder.queueCapacity;
+		this.backlog = builder.backlog;
+		this.ioThreads = builder.ioThreads;
+		this.heartbeatTimeout = builder.heartbeatTimeout;
+		this.requestTimeout = builder.requestTimeout;
+		this.gracefulTimeout = builder.gracefulTimeout;
+		this.maxRequests = builder.maxRequests;
+		this.maxRequestsJitter = builder.maxRequestsJitter;
+		this.maxWorkerLifetime = builder.maxWorkerLifetime;
+		this.keepAlive = builder.keepAlive;
+		this.headerTimeout = builder.headerTimeout;
+		this.limitRequestLine = builder.limitRequestLine;
+		this.limitRequestFields = builder.limitRequestFields;
+		this.limitRequestFieldSize = builder.limitRequestFieldSize;
+		this.retryAfter = builder.retryAfter;
+		this.exceptionCapacity = builder.exceptionCapacity;
+		this.managementPathPrefix = builder.managementPathPrefix;
+		this.managementThreads = builder.managementThreads;
+	}
+
+	static Builder builder() {
+		return new Builder();
+	}
+
+	/** Workers to keep running ({@code prefork.workers}). */
+	public int workers() {
+		return this.workers;
+	}
+
+	public int threads() {
+		return this.threads;
+	}
+
+	public int queueCapacity() {
+		return this.queueCapacity;
+	}
+
+	public int backlog() {
+		return this.backlog;
+	}
+
+	public int ioThreads() {
+		return this.ioThreads;
+	}
+
+	/** How long a worker whose threads are all busy may go without progress ({@code prefork.timeout}); 0 disables. */
+	public Duration heartbeatTimeout() {
+		return this.heartbeatTimeout;
+	}
+
+	/** Longest time one request may take, or {@code null} for no limit. */
+	public @Nullable Duration requestTimeout() {
+		return this.requestTimeout;
+	}
+
+	public Duration gracefulTimeout() {
+		return this.gracefulTimeout;
+	}
+
+	/** Requests after which a worker is recycled; 0 never recycles by count. */
+	public long maxRequests() {
+		return this.maxRequests;
+	}
+
+	public long maxRequestsJitter() {
+		return this.maxRequestsJitter;
+	}
+
+	/** Age after which a worker is recycled, or {@code null} for no limit. */
+	public @Nullable Duration maxWorkerLifetime() {
+		return this.maxWorkerLifetime;
+	}
+
+	/** How long an idle keep-alive connection is kept; 0 closes every connection after its response. */
+	public Duration keepAlive() {
+		return this.keepAlive;
+	}
+
+	public Duration headerTimeout() {
+		return this.headerTimeout;
+	}
+
+	public int limitRequestLine() {
+		return this.limitRequestLine;
+	}
+
+	public int limitRequestFields() {
+		return this.limitRequestFields;
+	}
+
+	public int limitRequestFieldSize() {
+		return this.limitRequestFieldSize;
+	}
+
+	/** Retry-After sent with 503s refused for overload; 0 omits the header. */
+	public Duration retryAfter() {
+		return this.retryAfter;
+	}
+
+	public int exceptionCapacity() {
+		return this.exceptionCapacity;
+	}
+
+	/** Requests whose path starts with it run on the management lane, or {@code null} for no lane. */
+	public @Nullable String managementPathPrefix() {
+		return this.managementPathPrefix;
+	}
+
+	public int managementThreads() {
+		return this.managementThreads;
+	}
+
+	/**
+	 * Bytes the decoder may buffer for one request's header section: what the field limits allow,
+	 * but never more than {@link #HEADER_SECTION_FLOOR} or four field lines of the largest size.
+	 */
+	int maxHeaderSectionSize() {
+		long lines = (long) this.limitRequestFields * (this.limitRequestFieldSize + 2);
+		long bound = Math.max(HEADER_SECTION_FLOOR, 4L * (this.limitRequestFieldSize + 2));
+		return (int) Math.min(lines, bound);
+	}
 
 	boolean hasManagementLane() {
 		return this.managementPathPrefix != null && this.managementThreads > 0;
@@ -41,7 +225,7 @@ record ServerSettings(int workers, int threads, int queueCapacity, int backlog, 
 	/** Whether a request target (origin-form) is for the management lane. */
 	boolean isManagementRequest(String uri) {
 		String prefix = this.managementPathPrefix;
-		if (!uri.startsWith(prefix)) {
+		if (prefix == null || !uri.startsWith(prefix)) {
 			return false;
 		}
 		if (uri.length() == prefix.length()) {
@@ -49,6 +233,169 @@ record ServerSettings(int workers, int threads, int queueCapacity, int backlog, 
 		}
 		char next = uri.charAt(prefix.length());
 		return next == '/' || next == '?';
+	}
+
+	/**
+	 * Collects settings one by one, each checked against its range as it is set, so that a
+	 * value the engine cannot use is refused naming the setting.
+	 */
+	static final class Builder {
+
+		private int workers = Runtime.getRuntime().availableProcessors();
+
+		private int threads = DEFAULT_THREADS;
+
+		private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+
+		private int backlog = DEFAULT_BACKLOG;
+
+		private int ioThreads = Runtime.getRuntime().availableProcessors();
+
+		private Duration heartbeatTimeout = DEFAULT_TIMEOUT;
+
+		private @Nullable Duration requestTimeout;
+
+		private Duration gracefulTimeout = DEFAULT_GRACEFUL_TIMEOUT;
+
+		private long maxRequests;
+
+		private long maxRequestsJitter;
+
+		private @Nullable Duration maxWorkerLifetime;
+
+		private Duration keepAlive = DEFAULT_KEEPALIVE;
+
+		private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+
+		private int limitRequestLine = DEFAULT_LIMIT_REQUEST_LINE;
+
+		private int limitRequestFields = DEFAULT_LIMIT_REQUEST_FIELDS;
+
+		private int limitRequestFieldSize = DEFAULT_LIMIT_REQUEST_FIELD_SIZE;
+
+		private Duration retryAfter = DEFAULT_RETRY_AFTER;
+
+		private int exceptionCapacity = DEFAULT_EXCEPTION_CAPACITY;
+
+		private @Nullable String managementPathPrefix;
+
+		private int managementThreads = DEFAULT_MANAGEMENT_THREADS;
+
+		private Builder() {
+		}
+
+		Builder workers(int workers) {
+			this.workers = SettingRange.count("workers", workers, 1, MAX_WORKERS);
+			return this;
+		}
+
+		Builder threads(int threads) {
+			this.threads = SettingRange.count("threads", threads, 1, 10_000);
+			return this;
+		}
+
+		Builder queueCapacity(int queueCapacity) {
+			this.queueCapacity = SettingRange.count("queue-capacity", queueCapacity, 0, 1_000_000);
+			return this;
+		}
+
+		Builder backlog(int backlog) {
+			this.backlog = SettingRange.count("backlog", backlog, 1, 65_535);
+			return this;
+		}
+
+		Builder ioThreads(int ioThreads) {
+			this.ioThreads = SettingRange.count("io-threads", ioThreads, 1, 1024);
+			return this;
+		}
+
+		Builder heartbeatTimeout(Duration timeout) {
+			this.heartbeatTimeout = SettingRange.duration("timeout", timeout);
+			return this;
+		}
+
+		Builder requestTimeout(@Nullable Duration requestTimeout) {
+			this.requestTimeout = SettingRange.optionalDuration("request-timeout", requestTimeout);
+			return this;
+		}
+
+		Builder gracefulTimeout(Duration gracefulTimeout) {
+			this.gracefulTimeout = SettingRange.duration("graceful-timeout", gracefulTimeout);
+			return this;
+		}
+
+		Builder maxRequests(long maxRequests) {
+			this.maxRequests = SettingRange.count("max-requests", maxRequests, 0, Integer.MAX_VALUE);
+			return this;
+		}
+
+		Builder maxRequestsJitter(long maxRequestsJitter) {
+			this.maxRequestsJitter = SettingRange.count("max-requests-jitter", maxRequestsJitter, 0,
+					Integer.MAX_VALUE);
+			return this;
+		}
+
+		Builder maxWorkerLifetime(@Nullable Duration maxWorkerLifetime) {
+			this.maxWorkerLifetime = SettingRange.optionalDuration("max-worker-lifetime", maxWorkerLifetime);
+			return this;
+		}
+
+		Builder keepAlive(Duration keepAlive) {
+			this.keepAlive = SettingRange.duration("keepalive", keepAlive);
+			return this;
+		}
+
+		Builder headerTimeout(Duration headerTimeout) {
+			this.headerTimeout = SettingRange.positiveDuration("header-timeout", headerTimeout);
+			return this;
+		}
+
+		Builder limitRequestLine(int limitRequestLine) {
+			this.limitRequestLine = SettingRange.count("limit-request-line", limitRequestLine, 16, 65_536);
+			return this;
+		}
+
+		Builder limitRequestFields(int limitRequestFields) {
+			this.limitRequestFields = SettingRange.count("limit-request-fields", limitRequestFields, 1, 32_768);
+			return this;
+		}
+
+		Builder limitRequestFieldSize(int limitRequestFieldSize) {
+			this.limitRequestFieldSize = SettingRange.count("limit-request-field-size", limitRequestFieldSize, 16,
+					65_536);
+			return this;
+		}
+
+		Builder retryAfter(Duration retryAfter) {
+			this.retryAfter = SettingRange.duration("retry-after", retryAfter);
+			return this;
+		}
+
+		Builder exceptionCapacity(int exceptionCapacity) {
+			this.exceptionCapacity = SettingRange.count("exceptions.capacity", exceptionCapacity, 0, 10_000);
+			return this;
+		}
+
+		Builder managementThreads(int managementThreads) {
+			this.managementThreads = SettingRange.count("management-threads", managementThreads, 0, 64);
+			return this;
+		}
+
+		/** A path prefix such as {@code /actuator}; {@code null}, empty or {@code /} means no lane. */
+		Builder managementPathPrefix(@Nullable String prefix) {
+			if (prefix != null && !prefix.startsWith("/")) {
+				throw new IllegalArgumentException("'managementPathPrefix' must start with '/'");
+			}
+			String trimmed = (prefix != null && prefix.endsWith("/")) ? prefix.substring(0, prefix.length() - 1)
+					: prefix;
+			this.managementPathPrefix = (trimmed == null || trimmed.isEmpty()) ? null : trimmed;
+			return this;
+		}
+
+		ServerSettings build() {
+			return new ServerSettings(this);
+		}
+
 	}
 
 }

@@ -2,10 +2,16 @@ package dev.prefork.autoconfigure;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,12 +21,15 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.io.ClassPathResource;
 
+import dev.prefork.server.ServerSettings;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The configuration metadata that IDEs read lists every {@code prefork.*} property with a
  * description written the way Boot writes its own (not starting with "The"), and with its
- * default where the default is a constant.
+ * default where the default is a constant: the engine's own, so that the two cannot drift apart.
+ * The README's property table lists exactly these properties.
  */
 class ConfigurationMetadataTests {
 
@@ -29,7 +38,10 @@ class ConfigurationMetadataTests {
 			"prefork.request-timeout", "prefork.graceful-timeout", "prefork.max-requests",
 			"prefork.max-requests-jitter", "prefork.max-worker-lifetime", "prefork.keepalive",
 			"prefork.header-timeout", "prefork.limit-request-line", "prefork.limit-request-fields",
-			"prefork.limit-request-field-size", "prefork.retry-after", "prefork.exceptions.capacity");
+			"prefork.limit-request-field-size", "prefork.retry-after", "prefork.management-threads",
+			"prefork.exceptions.capacity");
+
+	private static final Path README = Path.of("..", "README.md");
 
 	private static Map<String, JsonNode> metadata;
 
@@ -59,22 +71,37 @@ class ConfigurationMetadataTests {
 	}
 
 	@Test
-	void propertiesWithConstantDefaultsListThem() {
+	void propertiesWithConstantDefaultsListTheEnginesDefaults() {
 		assertThat(defaultOf("prefork.enabled").asBoolean()).isTrue();
-		assertThat(defaultOf("prefork.threads").asInt()).isEqualTo(8);
-		assertThat(defaultOf("prefork.queue-capacity").asInt()).isEqualTo(64);
-		assertThat(defaultOf("prefork.backlog").asInt()).isEqualTo(2048);
+		assertThat(defaultOf("prefork.threads").asInt()).isEqualTo(ServerSettings.DEFAULT_THREADS);
+		assertThat(defaultOf("prefork.queue-capacity").asInt()).isEqualTo(ServerSettings.DEFAULT_QUEUE_CAPACITY);
+		assertThat(defaultOf("prefork.backlog").asInt()).isEqualTo(ServerSettings.DEFAULT_BACKLOG);
 		assertThat(defaultOf("prefork.max-requests").asLong()).isZero();
 		assertThat(defaultOf("prefork.max-requests-jitter").asLong()).isZero();
-		assertThat(defaultOf("prefork.limit-request-line").asInt()).isEqualTo(4094);
-		assertThat(defaultOf("prefork.limit-request-fields").asInt()).isEqualTo(100);
-		assertThat(defaultOf("prefork.limit-request-field-size").asInt()).isEqualTo(8190);
-		assertThat(defaultOf("prefork.exceptions.capacity").asInt()).isEqualTo(100);
-		assertThat(durationDefaultOf("prefork.timeout")).isEqualTo(Duration.ofSeconds(30));
-		assertThat(durationDefaultOf("prefork.graceful-timeout")).isEqualTo(Duration.ofSeconds(30));
-		assertThat(durationDefaultOf("prefork.keepalive")).isEqualTo(Duration.ofSeconds(15));
-		assertThat(durationDefaultOf("prefork.header-timeout")).isEqualTo(Duration.ofSeconds(20));
-		assertThat(durationDefaultOf("prefork.retry-after")).isEqualTo(Duration.ofSeconds(1));
+		assertThat(defaultOf("prefork.limit-request-line").asInt()).isEqualTo(ServerSettings.DEFAULT_LIMIT_REQUEST_LINE);
+		assertThat(defaultOf("prefork.limit-request-fields").asInt())
+			.isEqualTo(ServerSettings.DEFAULT_LIMIT_REQUEST_FIELDS);
+		assertThat(defaultOf("prefork.limit-request-field-size").asInt())
+			.isEqualTo(ServerSettings.DEFAULT_LIMIT_REQUEST_FIELD_SIZE);
+		assertThat(defaultOf("prefork.exceptions.capacity").asInt()).isEqualTo(ServerSettings.DEFAULT_EXCEPTION_CAPACITY);
+		assertThat(defaultOf("prefork.management-threads").asInt()).isEqualTo(ServerSettings.DEFAULT_MANAGEMENT_THREADS);
+		assertThat(durationDefaultOf("prefork.timeout")).isEqualTo(ServerSettings.DEFAULT_TIMEOUT);
+		assertThat(durationDefaultOf("prefork.graceful-timeout")).isEqualTo(ServerSettings.DEFAULT_GRACEFUL_TIMEOUT);
+		assertThat(durationDefaultOf("prefork.keepalive")).isEqualTo(ServerSettings.DEFAULT_KEEPALIVE);
+		assertThat(durationDefaultOf("prefork.header-timeout")).isEqualTo(ServerSettings.DEFAULT_HEADER_TIMEOUT);
+		assertThat(durationDefaultOf("prefork.retry-after")).isEqualTo(ServerSettings.DEFAULT_RETRY_AFTER);
+	}
+
+	@Test
+	void everyPreforkPropertyIsInTheReadmeTableAndEveryRowIsAProperty() throws IOException {
+		Set<String> documented = new TreeSet<>();
+		Matcher row = Pattern.compile("(?m)^\\| `(prefork\\.[a-z.-]+)` \\|").matcher(Files.readString(README));
+		while (row.find()) {
+			documented.add(row.group(1));
+		}
+		Set<String> properties = new TreeSet<>(metadata.keySet());
+		properties.removeIf((name) -> !name.startsWith("prefork."));
+		assertThat(documented).isEqualTo(properties);
 	}
 
 	@Test

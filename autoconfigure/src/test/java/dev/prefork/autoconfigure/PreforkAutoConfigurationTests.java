@@ -20,6 +20,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.NestedExceptionUtils;
 
 import dev.prefork.server.PreforkReactiveWebServerFactory;
+import dev.prefork.server.ServerSettings;
 import dev.prefork.server.WorkerInitializer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -83,7 +84,8 @@ class PreforkAutoConfigurationTests {
 					"prefork.graceful-timeout=5s", "prefork.max-requests=100", "prefork.max-requests-jitter=10",
 					"prefork.max-worker-lifetime=1h", "prefork.keepalive=3s", "prefork.header-timeout=4s",
 					"prefork.limit-request-line=1024", "prefork.limit-request-fields=20",
-					"prefork.limit-request-field-size=512", "prefork.retry-after=0s", "prefork.exceptions.capacity=7")
+					"prefork.limit-request-field-size=512", "prefork.retry-after=0s", "prefork.exceptions.capacity=7",
+					"prefork.management-threads=2")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				PreforkProperties properties = context.getBean(PreforkProperties.class);
@@ -105,27 +107,28 @@ class PreforkAutoConfigurationTests {
 				assertThat(properties.getLimitRequestFieldSize()).isEqualTo(512);
 				assertThat(properties.getRetryAfter()).isZero();
 				assertThat(properties.getExceptions().getCapacity()).isEqualTo(7);
+				assertThat(properties.getManagementThreads()).isEqualTo(2);
 
-				// The factory has setters only: read its fields to prove each value reached it.
-				assertThat(context.getBean(PreforkReactiveWebServerFactory.class))
-					.hasFieldOrPropertyWithValue("workers", 3)
-					.hasFieldOrPropertyWithValue("threads", 5)
-					.hasFieldOrPropertyWithValue("queueCapacity", 0)
-					.hasFieldOrPropertyWithValue("backlog", 128)
-					.hasFieldOrPropertyWithValue("ioThreads", 2)
-					.hasFieldOrPropertyWithValue("timeout", Duration.ZERO)
-					.hasFieldOrPropertyWithValue("requestTimeout", Duration.ofSeconds(2))
-					.hasFieldOrPropertyWithValue("gracefulTimeout", Duration.ofSeconds(5))
-					.hasFieldOrPropertyWithValue("maxRequests", 100L)
-					.hasFieldOrPropertyWithValue("maxRequestsJitter", 10L)
-					.hasFieldOrPropertyWithValue("maxWorkerLifetime", Duration.ofHours(1))
-					.hasFieldOrPropertyWithValue("keepAlive", Duration.ofSeconds(3))
-					.hasFieldOrPropertyWithValue("headerTimeout", Duration.ofSeconds(4))
-					.hasFieldOrPropertyWithValue("limitRequestLine", 1024)
-					.hasFieldOrPropertyWithValue("limitRequestFields", 20)
-					.hasFieldOrPropertyWithValue("limitRequestFieldSize", 512)
-					.hasFieldOrPropertyWithValue("retryAfter", Duration.ZERO)
-					.hasFieldOrPropertyWithValue("exceptionCapacity", 7);
+				ServerSettings settings = context.getBean(PreforkReactiveWebServerFactory.class).getSettings();
+				assertThat(settings.workers()).isEqualTo(3);
+				assertThat(settings.threads()).isEqualTo(5);
+				assertThat(settings.queueCapacity()).isZero();
+				assertThat(settings.backlog()).isEqualTo(128);
+				assertThat(settings.ioThreads()).isEqualTo(2);
+				assertThat(settings.heartbeatTimeout()).isZero();
+				assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(2));
+				assertThat(settings.gracefulTimeout()).isEqualTo(Duration.ofSeconds(5));
+				assertThat(settings.maxRequests()).isEqualTo(100);
+				assertThat(settings.maxRequestsJitter()).isEqualTo(10);
+				assertThat(settings.maxWorkerLifetime()).isEqualTo(Duration.ofHours(1));
+				assertThat(settings.keepAlive()).isEqualTo(Duration.ofSeconds(3));
+				assertThat(settings.headerTimeout()).isEqualTo(Duration.ofSeconds(4));
+				assertThat(settings.limitRequestLine()).isEqualTo(1024);
+				assertThat(settings.limitRequestFields()).isEqualTo(20);
+				assertThat(settings.limitRequestFieldSize()).isEqualTo(512);
+				assertThat(settings.retryAfter()).isZero();
+				assertThat(settings.exceptionCapacity()).isEqualTo(7);
+				assertThat(settings.managementThreads()).isEqualTo(2);
 			});
 	}
 
@@ -140,9 +143,9 @@ class PreforkAutoConfigurationTests {
 			assertThat(properties.getRequestTimeout()).isNull();
 			assertThat(properties.getMaxWorkerLifetime()).isNull();
 			assertThat(properties.getExceptions().getCapacity()).isEqualTo(100);
-			assertThat(context.getBean(PreforkReactiveWebServerFactory.class))
-				.hasFieldOrPropertyWithValue("requestTimeout", null)
-				.hasFieldOrPropertyWithValue("maxWorkerLifetime", null);
+			ServerSettings settings = context.getBean(PreforkReactiveWebServerFactory.class).getSettings();
+			assertThat(settings.requestTimeout()).isNull();
+			assertThat(settings.maxWorkerLifetime()).isNull();
 		});
 	}
 
@@ -151,7 +154,8 @@ class PreforkAutoConfigurationTests {
 		this.contextRunner.withUserConfiguration(WorkerInitializerConfiguration.class).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBean(PreforkReactiveWebServerFactory.class))
-				.hasFieldOrPropertyWithValue("workerInitializer", context.getBean(WorkerInitializer.class));
+				.extracting("workerInitializer")
+				.isSameAs(context.getBean(WorkerInitializer.class));
 		});
 	}
 
@@ -175,13 +179,28 @@ class PreforkAutoConfigurationTests {
 
 	@ParameterizedTest(name = "{0}={1} fails startup")
 	@CsvSource(delimiter = '|', textBlock = """
-			prefork.workers            | 0    | integers from 1 to 1024
-			prefork.queue-capacity     | -1   | integers from 0 to 1000000
-			prefork.timeout            | -1s  | durations of zero or more
-			prefork.request-timeout    | 0s   | durations greater than zero, or no value to disable it
-			prefork.limit-request-line | 5    | integers from 16 to 65536
-			prefork.header-timeout     | 0s   | durations greater than zero
-			prefork.exceptions.capacity| -1   | integers from 0 to 10000
+			prefork.workers                     | 0                   | integers from 1 to 1024
+			prefork.workers                     | 1025                | integers from 1 to 1024
+			prefork.queue-capacity              | -1                  | integers from 0 to 1000000
+			prefork.timeout                     | -1s                 | durations from 0 to 365d
+			prefork.timeout                     | 110000d             | durations from 0 to 365d
+			prefork.graceful-timeout            | 110000d             | durations from 0 to 365d
+			prefork.keepalive                   | 366d                | durations from 0 to 365d
+			prefork.retry-after                 | 110000d             | durations from 0 to 365d
+			prefork.request-timeout             | 0s                  | durations greater than 0, up to 365d, or no value for no limit
+			prefork.request-timeout             | 110000d             | durations greater than 0, up to 365d, or no value for no limit
+			prefork.max-worker-lifetime         | 110000d             | durations greater than 0, up to 365d, or no value for no limit
+			prefork.header-timeout              | 0s                  | durations greater than 0, up to 365d
+			prefork.header-timeout              | 110000d             | durations greater than 0, up to 365d
+			prefork.max-requests                | 9223372036854775807 | integers from 0 to 2147483647
+			prefork.max-requests-jitter         | 9223372036854775807 | integers from 0 to 2147483647
+			prefork.limit-request-line          | 5                   | integers from 16 to 65536
+			prefork.limit-request-fields        | 32769               | integers from 1 to 32768
+			prefork.limit-request-field-size    | 65537               | integers from 16 to 65536
+			prefork.management-threads          | 65                  | integers from 0 to 64
+			prefork.exceptions.capacity         | -1                  | integers from 0 to 10000
+			prefork.health.saturation-window    | 2d                  | durations from 0 to 1d
+			prefork.health.saturation-threshold | 0                   | numbers greater than 0 and at most 1
 			""")
 	void whenAPropertyIsOutOfRangeStartupFailsNamingThePropertyAndTheAcceptedRange(String property, String value,
 			String accepted) {
