@@ -1,6 +1,7 @@
 package dev.prefork.metrics;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,6 +44,7 @@ final class MetricsTestServer implements AutoCloseable {
 	private MetricsTestServer(PreforkMetricsBinder binder, Consumer<PreforkReactiveWebServerFactory> customizer) {
 		this.binder = binder;
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory(0);
+		factory.setAddress(InetAddress.getLoopbackAddress());
 		factory.setWorkers(2);
 		factory.setThreads(4);
 		factory.setIoThreads(2);

@@ -1,6 +1,7 @@
 package dev.prefork.server;
 
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -46,6 +47,7 @@ class LifecycleTests {
 	@Test
 	void whenAWorkerFailsToBootAtStartupThenStartFailsNamingIt() {
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory(0);
+		factory.setAddress(InetAddress.getLoopbackAddress());
 		factory.setWorkers(3);
 		factory.setWorkerInitializer((id) -> {
 			if (id == 2) {
@@ -65,6 +67,7 @@ class LifecycleTests {
 		AtomicInteger boots = new AtomicInteger();
 		AtomicReference<String> halted = new AtomicReference<>();
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory(0);
+		factory.setAddress(InetAddress.getLoopbackAddress());
 		factory.setWorkers(1);
 		factory.setMaxRequests(1);
 		factory.setWorkerInitializer((id) -> {
@@ -83,7 +86,7 @@ class LifecycleTests {
 		await().atMost(Duration.ofSeconds(20)).until(() -> halted.get() != null);
 		assertThat(halted.get()).contains("failed to boot 5 times in a row").contains("database is gone");
 		assertThat(server.getArbiter().getBootFailures()).isEqualTo(Arbiter.MAX_CONSECUTIVE_BOOT_FAILURES);
-		assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
+		assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close()).isInstanceOf(ConnectException.class);
 		server.stop();
 	}
 
@@ -96,7 +99,7 @@ class LifecycleTests {
 		AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
 		server.server.shutDownGracefully(result::set);
 
-		await().untilAsserted(() -> assertThatThrownBy(() -> new Socket("127.0.0.1", port).close())
+		await().untilAsserted(() -> assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close())
 			.isInstanceOf(ConnectException.class));
 		assertThat(result.get()).isNull(); // still waiting for the blocked request
 		server.release.countDown();

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -23,7 +24,7 @@ final class RawHttp implements AutoCloseable {
 
 	RawHttp(int port) throws IOException {
 		this.socket = new Socket();
-		this.socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+		this.socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
 		this.socket.setSoTimeout(15_000);
 		this.in = this.socket.getInputStream();
 		this.out = this.socket.getOutputStream();

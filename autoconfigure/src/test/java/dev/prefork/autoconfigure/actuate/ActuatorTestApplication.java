@@ -106,10 +106,11 @@ class ActuatorTestApplication {
 		final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
 		Running(String... properties) {
-			String[] args = new String[properties.length + 2];
+			String[] args = new String[properties.length + 3];
 			args[0] = "--server.port=0";
-			args[1] = "--management.endpoints.web.exposure.include=health,prefork";
-			System.arraycopy(properties, 0, args, 2, properties.length);
+			args[1] = "--server.address=127.0.0.1";
+			args[2] = "--management.endpoints.web.exposure.include=health,prefork";
+			System.arraycopy(properties, 0, args, 3, properties.length);
 			this.context = new SpringApplicationBuilder(ActuatorTestApplication.class).run(args);
 		}
 

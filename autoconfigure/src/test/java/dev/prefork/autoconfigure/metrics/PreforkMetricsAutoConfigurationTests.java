@@ -48,7 +48,8 @@ class PreforkMetricsAutoConfigurationTests {
 
 	@Test
 	void whenAMeterRegistryIsPresentThenTheFactoryGivesItsServersArbiterToTheBinder() {
-		this.contextRunner.withConfiguration(METRICS).withPropertyValues("server.port=0", "prefork.workers=2")
+		this.contextRunner.withConfiguration(METRICS)
+			.withPropertyValues("server.port=0", "server.address=127.0.0.1", "prefork.workers=2")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				assertThat(context).hasSingleBean(PreforkMetricsBinding.class);
@@ -102,7 +103,8 @@ class PreforkMetricsAutoConfigurationTests {
 	void theRunningApplicationsServerIsBoundOnceAndItsMetersAreRemovedWhenTheContextCloses() throws Exception {
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(MeteredApplication.class)
 			.web(WebApplicationType.REACTIVE)
-			.run("--server.port=0", "--prefork.workers=2", "--prefork.threads=2", "--prefork.io-threads=1");
+			.run("--server.port=0", "--server.address=127.0.0.1", "--prefork.workers=2", "--prefork.threads=2",
+					"--prefork.io-threads=1");
 		MeterRegistry registry = context.getBean(MeterRegistry.class);
 		try {
 			PreforkWebServer server = (PreforkWebServer) ((WebServerApplicationContext) context).getWebServer();
