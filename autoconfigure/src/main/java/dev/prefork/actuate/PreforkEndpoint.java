@@ -15,6 +15,7 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 import dev.prefork.server.Arbiter;
 import dev.prefork.server.PreforkWebServer;
+import dev.prefork.server.ServerSettings;
 import dev.prefork.server.Worker;
 
 /**
@@ -85,18 +86,18 @@ public class PreforkEndpoint {
 		}
 		Arbiter arbiter = server.getArbiter();
 		int from = arbiter.getTargetWorkers();
-		int to = (workers != null) ? workers : from + ((change != null) ? change : 0);
-		if (to < 1) {
-			throw new InvalidEndpointRequestException("A server needs at least one worker; asked for " + to,
-					"workers must be at least 1");
+		long to = (workers != null) ? workers : (long) from + ((change != null) ? change : 0);
+		if (to < 1 || to > ServerSettings.MAX_WORKERS) {
+			throw new InvalidEndpointRequestException("Cannot scale to " + to + " workers",
+					"workers must be from 1 to " + ServerSettings.MAX_WORKERS);
 		}
 		if (workers != null) {
-			arbiter.scale(to);
+			arbiter.scale(workers);
 		}
 		else if (change != null) {
 			arbiter.scaleBy(change);
 		}
-		return new ScaleDescriptor(from, to);
+		return new ScaleDescriptor(from, (int) to);
 	}
 
 	/**

@@ -12,12 +12,15 @@ import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The master of the workers, after gunicorn's arbiter: boots them all before traffic, then on
  * its own thread ({@code prefork-arbiter}) watches heartbeats, recycles workers that served their
  * quota or lived their lifetime, replaces those that timed out, scales on request, and reaps the
- * ones that finished draining. Every change to the set of workers happens on that one thread.
+ * ones that finished draining. Every change to the set of workers happens on that one thread;
+ * replacements boot on the {@link WorkerSpawner}'s, so that supervision keeps its tick, and every
+ * worker leaves through one place ({@link #exited}), as in gunicorn's {@code reap_workers}.
  */
 public final class Arbiter {
 
@@ -26,8 +29,14 @@ public final class Arbiter {
 	/** How often the arbiter looks at its workers when nothing wakes it earlier. */
 	private static final long TICK_MILLIS = 200;
 
+	/** How long {@code stop()} waits for the arbiter's and the spawner's threads to end. */
+	private static final long JOIN_MILLIS = TimeUnit.SECONDS.toMillis(10);
+
 	/** Boot failures in a row after which the arbiter halts rather than respawn forever. */
 	static final int MAX_CONSECUTIVE_BOOT_FAILURES = 5;
+
+	private static final Runnable WAKE_UP = () -> {
+	};
 
 	private final ServerSettings settings;
 
@@ -43,31 +52,28 @@ public final class Arbiter {
 
 	private final WorkerListener listener = new Listener();
 
-	private final AtomicLong spawned = new AtomicLong();
+	private final WorkerSpawner spawner = new WorkerSpawner(() -> this.commands.offer(WAKE_UP));
 
-	private final AtomicLong exited = new AtomicLong();
-
-	private final AtomicLong timedOut = new AtomicLong();
-
-	private final AtomicLong recycled = new AtomicLong();
-
-	private final AtomicLong bootFailures = new AtomicLong();
-
-	private final AtomicLong abandonedThreads = new AtomicLong();
+	private final ArbiterCounters counters = new ArbiterCounters();
 
 	private final long startedNanos = System.nanoTime();
 
+	/** Workers taking traffic, by slot (arbiter thread only). */
 	private Worker[] slots = new Worker[0];
+
+	/** The boot under way for each slot, if any (arbiter thread only). */
+	private @Nullable Spawn[] spawning = new Spawn[0];
 
 	private final List<Worker> retiring = new ArrayList<>();
 
+	/** The management lane now serving (arbiter thread only; published). */
+	private @Nullable Worker lane;
+
 	/** What readers on other threads see, replaced as a whole so that its parts always agree. */
-	private volatile Published published = new Published(List.of(), 0);
+	private volatile Published published = new Published(List.of(), null, List.of(), 0);
 
 	/** Requests started by workers that have exited (arbiter thread only; published with the workers). */
 	private long exitedWorkersRequests;
-
-	private volatile Worker managementLane;
 
 	private volatile int target;
 
@@ -75,7 +81,7 @@ public final class Arbiter {
 
 	private int consecutiveBootFailures;
 
-	private Thread thread;
+	private @Nullable Thread thread;
 
 	Arbiter(ServerSettings settings, WorkerInitializer initializer, WorkerPool pool, Consumer<String> haltHandler,
 			List<ArbiterListener> listeners) {
@@ -90,90 +96,105 @@ public final class Arbiter {
 	/** Boots every worker on the calling thread, all or nothing, then starts supervising. */
 	synchronized void start() {
 		Worker[] booted = new Worker[this.target];
-		for (int i = 0; i < booted.length; i++) {
-			try {
-				booted[i] = spawn(i + 1);
+		Worker lane = null;
+		try {
+			for (int i = 0; i < booted.length; i++) {
+				booted[i] = boot(i + 1);
+				booted[i].activate();
+				Worker worker = booted[i];
+				notify((listener) -> listener.workerBooted(worker));
 			}
-			catch (RuntimeException ex) {
-				Arrays.stream(booted).filter((worker) -> worker != null).forEach((worker) -> worker.abort("startup failed"));
-				throw ex;
+			if (this.settings.hasManagementLane()) {
+				lane = bootManagementLane();
 			}
+		}
+		catch (RuntimeException ex) {
+			Arrays.stream(booted).filter((worker) -> worker != null).forEach((worker) -> worker.abort("startup failed"));
+			throw ex;
 		}
 		this.slots = booted;
-		if (this.settings.hasManagementLane()) {
-			this.managementLane = bootManagementLane();
-		}
-		publish();
+		this.spawning = new Spawn[booted.length];
+		this.lane = lane;
 		this.running = true;
-		this.thread = new Thread(this::loop, "prefork-arbiter");
-		this.thread.setDaemon(true);
-		this.thread.start();
+		publish();
+		Thread arbiter = new Thread(this::loop, "prefork-arbiter");
+		arbiter.setDaemon(true);
+		this.thread = arbiter;
+		arbiter.start();
 		logger.info("Arbiter booted " + this.target + " workers with " + this.settings.threads()
 				+ " threads each (queue capacity " + this.settings.queueCapacity() + " per worker)");
 	}
 
 	/** Stops supervising and stops every worker; requests still running are answered 503. */
 	synchronized void stop() {
-		if (!this.running && this.thread == null) {
+		Thread arbiter = this.thread;
+		if (arbiter == null) {
 			return;
 		}
 		logger.info("Shutting down: Arbiter");
 		this.running = false;
-		if (this.thread != null) {
-			this.thread.interrupt();
-			joinQuietly(this.thread);
-			this.thread = null;
-		}
-		List<Worker> all = new ArrayList<>(this.retiring);
+		long spawnerWait = Math.min(JOIN_MILLIS, this.settings.gracefulTimeout().toMillis());
+		List<Worker> all = new ArrayList<>(this.spawner.close(spawnerWait));
+		arbiter.interrupt();
+		joinQuietly(arbiter);
+		this.thread = null;
 		Arrays.stream(this.slots).filter((worker) -> worker != null).forEach(all::add);
+		all.addAll(this.retiring);
+		if (this.lane != null) {
+			all.add(this.lane);
+			this.lane = null;
+		}
 		this.slots = new Worker[0];
-		this.retiring.clear();
+		this.spawning = new Spawn[0];
 		this.pool.publish(this.slots);
-		all.forEach((worker) -> {
+		for (Worker worker : all) {
 			worker.exitingBecause(Worker.ExitReason.SHUTDOWN);
 			worker.abort("server stopped").forEach((task) -> task.abort("server stopped"));
-		});
-		Worker lane = this.managementLane;
-		if (lane != null) {
-			lane.abort("server stopped").forEach((task) -> task.abort("server stopped"));
-			this.managementLane = null;
-			all.add(lane);
 		}
 		long deadline = System.nanoTime() + this.settings.gracefulTimeout().toNanos();
 		for (Worker worker : all) {
 			awaitTermination(worker, deadline);
+			exited(worker);
 		}
+		this.retiring.clear();
 		publish();
 	}
 
-	/** Asks for {@code workers} workers (gunicorn's TTIN/TTOU). */
+	/** Asks for {@code workers} workers, 1 to {@value ServerSettings#MAX_WORKERS}. */
 	public void scale(int workers) {
-		if (workers < 1) {
-			throw new IllegalArgumentException("workers must be at least 1, was " + workers);
-		}
+		SettingRange.count("workers", workers, 1, ServerSettings.MAX_WORKERS);
 		command(() -> applyScale(workers));
 	}
 
 	/**
 	 * Changes the number of workers by {@code change} (+1 is gunicorn's TTIN, -1 its TTOU), never
-	 * below one. Applied to the target at the time the arbiter acts, so quick successive calls add up.
+	 * below one nor above {@value ServerSettings#MAX_WORKERS}. Applied to the number of workers at
+	 * the time the arbiter acts, so quick successive calls add up.
 	 */
 	public void scaleBy(int change) {
-		command(() -> applyScale(Math.max(1, this.slots.length + change)));
+		command(() -> applyScale(clampWorkers((long) this.slots.length + change)));
+	}
+
+	private static int clampWorkers(long workers) {
+		return (int) Math.max(1, Math.min(ServerSettings.MAX_WORKERS, workers));
 	}
 
 	/** Replaces every worker, one at a time, each draining gracefully (gunicorn's HUP). */
 	public void recycleAll() {
-		command(() -> Arrays.stream(this.slots.clone())
-			.filter((worker) -> worker != null)
-			.forEach((worker) -> recycle(worker, Worker.ExitReason.RECYCLE, "requested")));
+		command(() -> {
+			for (Worker worker : this.slots) {
+				if (worker != null) {
+					replace(worker, Worker.ExitReason.RECYCLE, "requested");
+				}
+			}
+		});
 	}
 
 	/** Replaces one worker, draining it gracefully. */
 	public void recycle(int workerId) {
 		command(() -> {
 			if (workerId >= 1 && workerId <= this.slots.length && this.slots[workerId - 1] != null) {
-				recycle(this.slots[workerId - 1], Worker.ExitReason.RECYCLE, "requested");
+				replace(this.slots[workerId - 1], Worker.ExitReason.RECYCLE, "requested");
 			}
 		});
 	}
@@ -182,8 +203,8 @@ public final class Arbiter {
 	 * The small worker that serves management requests (actuator, probes) so that they are answered
 	 * even when every worker is saturated; {@code null} when there is none.
 	 */
-	public Worker getManagementLane() {
-		return this.managementLane;
+	public @Nullable Worker getManagementLane() {
+		return this.published.managementLane();
 	}
 
 	/** Requests started since the server started, by workers alive and gone (not the management lane). */
@@ -191,6 +212,18 @@ public final class Arbiter {
 		Published published = this.published;
 		return published.exitedWorkersRequests()
 				+ published.workers().stream().mapToLong(Worker::getRequests).sum();
+	}
+
+	/**
+	 * Requests in flight on every worker the arbiter knows, draining ones and the management lane
+	 * included: what graceful shutdown waits for.
+	 */
+	public int getInFlight() {
+		Published published = this.published;
+		Worker lane = published.managementLane();
+		return published.workers().stream().mapToInt(Worker::getInFlight).sum()
+				+ published.retiringLanes().stream().mapToInt(Worker::getInFlight).sum()
+				+ ((lane != null) ? lane.getInFlight() : 0);
 	}
 
 	/** Every worker the arbiter knows: active ones, then those draining or stopping. */
@@ -203,29 +236,29 @@ public final class Arbiter {
 	}
 
 	public long getSpawned() {
-		return this.spawned.get();
+		return this.counters.spawned.get();
 	}
 
 	public long getExited() {
-		return this.exited.get();
+		return this.counters.exited.get();
 	}
 
 	public long getTimedOut() {
-		return this.timedOut.get();
+		return this.counters.timedOut.get();
 	}
 
 	public long getRecycled() {
-		return this.recycled.get();
+		return this.counters.recycled.get();
 	}
 
 	public long getBootFailures() {
-		return this.bootFailures.get();
+		return this.counters.bootFailures.get();
 	}
 
 	/** Threads that never came back from application code and were left behind. */
 	public long getAbandonedThreads() {
 		long live = this.published.workers().stream().mapToLong(Worker::getAbandonedThreads).sum();
-		return this.abandonedThreads.get() + live;
+		return this.counters.abandonedThreads.get() + live;
 	}
 
 	/** Active workers (those taking requests). */
@@ -263,40 +296,52 @@ public final class Arbiter {
 			try {
 				Runnable command = this.commands.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
 				while (command != null && this.running) {
-					command.run();
+					runSafely(command);
 					command = this.commands.poll();
 				}
+				runSafely(this::installBooted);
 				if (this.running) {
-					supervise();
+					runSafely(this::supervise);
 				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				return;
 			}
-			catch (RuntimeException ex) {
-				logger.error("Arbiter loop failed; carrying on", ex);
-			}
+		}
+	}
+
+	/** One failing command or check must not skip the others, nor the tick's supervision. */
+	private static void runSafely(Runnable action) {
+		try {
+			action.run();
+		}
+		catch (RuntimeException ex) {
+			logger.error("Arbiter action failed; carrying on", ex);
 		}
 	}
 
 	private void supervise() {
 		long now = System.nanoTime();
-		long timeout = this.settings.heartbeatTimeout().toNanos();
+		long heartbeat = this.settings.heartbeatTimeout().toNanos();
 		long lifetime = (this.settings.maxWorkerLifetime() != null) ? this.settings.maxWorkerLifetime().toNanos() : 0;
 		for (Worker worker : this.slots.clone()) {
-			if (worker == null || !this.running) {
+			if (worker == null) {
 				continue;
 			}
-			if (timeout > 0 && worker.isStuck(now, timeout)) {
+			if (heartbeat > 0 && worker.isStuck(now, heartbeat)) {
 				replaceTimedOut(worker);
 			}
 			else if (worker.isRecycleDue()) {
-				recycle(worker, Worker.ExitReason.MAX_REQUESTS, "served " + worker.getRequests() + " requests");
+				replace(worker, Worker.ExitReason.MAX_REQUESTS, "served " + worker.getRequests() + " requests");
 			}
 			else if (lifetime > 0 && worker.ageNanos(now) > lifetime) {
-				recycle(worker, Worker.ExitReason.LIFETIME, "reached its maximum lifetime");
+				replace(worker, Worker.ExitReason.LIFETIME, "reached its maximum lifetime");
 			}
+		}
+		Worker lane = this.lane;
+		if (lane != null && heartbeat > 0 && lane.isStuck(now, heartbeat)) {
+			replaceManagementLane(lane, Worker.ExitReason.TIMEOUT);
 		}
 		timeOutOverdueRequests(now);
 		respawnEmptySlots();
@@ -312,89 +357,167 @@ public final class Arbiter {
 		for (Worker worker : this.published.workers()) {
 			worker.timeOutOverdueRequests(now, timeout, graceful);
 		}
-		Worker lane = this.managementLane;
+		for (Worker lane : this.published.retiringLanes()) {
+			lane.timeOutOverdueRequests(now, timeout, graceful);
+		}
+		Worker lane = this.lane;
 		if (lane != null) {
 			lane.timeOutOverdueRequests(now, timeout, graceful);
 		}
 	}
 
+	/** Asks the spawner to fill every empty slot that no boot is under way for. */
 	private void respawnEmptySlots() {
 		for (int i = 0; i < this.slots.length && this.running; i++) {
-			if (this.slots[i] == null) {
-				this.slots[i] = trySpawn(i + 1);
-				publish();
+			if (this.slots[i] == null && this.spawning[i] == null) {
+				spawn(i, null, "");
 			}
 		}
 	}
 
 	private void reapRetiring(long now) {
 		long graceful = this.settings.gracefulTimeout().toNanos();
-		boolean changed = false;
 		for (Worker worker : List.copyOf(this.retiring)) {
 			if (worker.getState() == Worker.State.DRAINING && worker.nanosDraining(now) > graceful) {
 				logger.warn(worker + " did not drain within the graceful timeout; aborting "
 						+ worker.getInFlight() + " requests");
 				worker.abort("graceful timeout elapsed").forEach((task) -> task.abort("worker stopped"));
 			}
-			if (worker.getState() == Worker.State.STOPPED && worker.isTerminated()) {
-				this.retiring.remove(worker);
-				this.exited.incrementAndGet();
-				this.exitedWorkersRequests += worker.getRequests();
-				this.abandonedThreads.addAndGet(worker.getAbandonedThreads());
-				logger.info(worker + " exited");
-				notify((listener) -> listener.workerExited(worker, worker.getExitReason()));
-				changed = true;
+			if (worker.getState() != Worker.State.STOPPED) {
+				continue;
 			}
-			else if (worker.getState() == Worker.State.STOPPED && worker.nanosSinceStop(now) > graceful) {
+			if (worker.isTerminated()) {
+				exited(worker);
+			}
+			else if (worker.nanosSinceStop(now) > graceful) {
 				worker.abort("graceful timeout elapsed").forEach((task) -> task.abort("worker stopped"));
-				int left = worker.abandonLiveThreads();
-				this.abandonedThreads.addAndGet(left);
-				this.retiring.remove(worker);
-				this.exited.incrementAndGet();
-				this.exitedWorkersRequests += worker.getRequests();
-				logger.error(worker + " exited leaving " + left + " abandoned threads");
-				notify((listener) -> listener.workerExited(worker, worker.getExitReason()));
-				changed = true;
+				worker.abandonLiveThreads();
+				exited(worker);
 			}
 		}
-		if (changed) {
-			publish();
+	}
+
+	/** The one place where a worker's exit is accounted for, whatever the way it left. */
+	private void exited(Worker worker) {
+		if (!worker.markExited()) {
+			return;
 		}
+		this.retiring.remove(worker);
+		int abandoned = worker.getAbandonedThreads();
+		this.counters.abandonedThreads.addAndGet(abandoned);
+		if (abandoned > 0) {
+			logger.error(worker + " exited leaving " + abandoned + " abandoned threads");
+		}
+		else {
+			logger.info(worker + " exited");
+		}
+		if (!worker.isManagementLane()) {
+			this.counters.exited.incrementAndGet();
+			this.exitedWorkersRequests += worker.getRequests();
+			Worker.ExitReason reason = worker.getExitReason();
+			notify((listener) -> listener.workerExited(worker, reason));
+		}
+		publish();
 	}
 
 	private void replaceTimedOut(Worker worker) {
 		long millis = this.settings.heartbeatTimeout().toMillis();
 		String timeout = (millis % 1000 == 0) ? (millis / 1000) + "s" : millis + "ms";
 		logger.error(worker + " timed out (no heartbeat for " + timeout + " with every thread busy), replacing it");
-		this.timedOut.incrementAndGet();
+		this.counters.timedOut.incrementAndGet();
 		worker.exitingBecause(Worker.ExitReason.TIMEOUT);
 		notify((listener) -> listener.workerRetiring(worker, Worker.ExitReason.TIMEOUT));
 		int slot = worker.getId() - 1;
-		this.slots[slot] = trySpawn(worker.getId());
-		publish();
-		List<RequestTask> notStarted = worker.abort("worker timed out");
+		// Out of the pool before it is aborted, and its queue to the other workers before a
+		// replacement boots: a slow boot must not keep those requests waiting.
+		this.slots[slot] = null;
 		this.retiring.add(worker);
-		for (RequestTask task : notStarted) {
-			if (!this.pool.admit(task)) {
-				task.abort("no worker could take it");
+		publish();
+		handOver(worker.abort("worker timed out"), null);
+		if (this.spawning[slot] != null) {
+			this.spawning[slot] = new Spawn(null, ""); // the boot under way now fills the empty slot
+		}
+		else {
+			spawn(slot, null, "");
+		}
+	}
+
+	/** Gives requests that never started to another worker, or answers them 503 (retry later). */
+	private void handOver(List<RequestTask> tasks, @Nullable Worker lane) {
+		for (RequestTask task : tasks) {
+			if (task.isEnded()) {
+				continue;
 			}
+			boolean admitted = (lane != null) ? lane.tryAdmit(task) : this.pool.admit(task);
+			if (!admitted) {
+				task.reject();
+			}
+		}
+	}
+
+	/** Asks for a replacement of the worker; it is retired once the replacement has booted. */
+	private void replace(Worker worker, Worker.ExitReason reason, String description) {
+		int slot = worker.getId() - 1;
+		if (slot < 0 || slot >= this.slots.length || this.slots[slot] != worker || this.spawning[slot] != null) {
+			return; // already being replaced, or gone
+		}
+		spawn(slot, reason, description);
+	}
+
+	private void spawn(int slot, Worker.@Nullable ExitReason reason, String description) {
+		this.spawning[slot] = new Spawn(reason, description);
+		// Scaled down meanwhile: a boot queued for a slot that went away is skipped.
+		this.spawner.spawn(slot + 1, () -> (slot < this.target) ? boot(slot + 1) : null);
+	}
+
+	/** Puts the workers the spawner booted into their slots, retiring those they replace. */
+	private void installBooted() {
+		WorkerSpawner.Result result;
+		while ((result = this.spawner.takeResult()) != null) {
+			int slot = result.slot() - 1;
+			Spawn spawn = (slot < this.spawning.length) ? this.spawning[slot] : null;
+			Worker worker = result.worker();
+			if (worker == null) {
+				bootFailed(slot, spawn, result.failure());
+			}
+			else if (spawn == null || !this.running || !worker.activate()) {
+				// Its slot went away (scaled down) or got a worker meanwhile: this one is not needed.
+				worker.exitingBecause(Worker.ExitReason.SCALE);
+				worker.abort("not needed");
+				this.retiring.add(worker);
+			}
+			else {
+				install(slot, worker, spawn);
+			}
+		}
+	}
+
+	private void install(int slot, Worker worker, Spawn spawn) {
+		this.spawning[slot] = null;
+		this.consecutiveBootFailures = 0;
+		Worker replaced = this.slots[slot];
+		this.slots[slot] = worker;
+		notify((listener) -> listener.workerBooted(worker));
+		if (replaced != null) {
+			Worker.ExitReason reason = (spawn.reason() != null) ? spawn.reason() : Worker.ExitReason.RECYCLE;
+			logger.info("Recycling worker " + replaced.getId() + " (" + spawn.description() + ")");
+			retire(replaced, reason);
+			this.counters.recycled.incrementAndGet();
 		}
 		publish();
 	}
 
-	private void recycle(Worker worker, Worker.ExitReason reason, String description) {
-		int slot = worker.getId() - 1;
-		if (slot >= this.slots.length || this.slots[slot] != worker) {
-			return; // already replaced
+	private void bootFailed(int slot, @Nullable Spawn spawn, @Nullable WorkerBootException failure) {
+		if (spawn != null) {
+			this.spawning[slot] = null;
 		}
-		Worker replacement = trySpawn(worker.getId());
-		if (replacement == null) {
-			return; // keep serving with the old one; the next attempt will try again
+		this.counters.bootFailures.incrementAndGet();
+		this.consecutiveBootFailures++;
+		Throwable cause = (failure != null && failure.getCause() != null) ? failure.getCause() : failure;
+		notify((listener) -> listener.workerBootFailed(slot + 1, cause));
+		if (this.consecutiveBootFailures >= MAX_CONSECUTIVE_BOOT_FAILURES) {
+			halt("workers failed to boot " + this.consecutiveBootFailures + " times in a row: " + cause);
 		}
-		logger.info("Recycling worker " + worker.getId() + " (" + description + ")");
-		this.slots[slot] = replacement;
-		retire(worker, reason);
-		this.recycled.incrementAndGet();
 	}
 
 	private void applyScale(int workers) {
@@ -404,13 +527,13 @@ public final class Arbiter {
 		}
 		logger.info("Scaling from " + current + " to " + workers + " workers");
 		this.target = workers;
-		Worker[] resized = Arrays.copyOf(this.slots, workers);
 		for (int i = workers; i < current; i++) {
 			if (this.slots[i] != null) {
 				retire(this.slots[i], Worker.ExitReason.SCALE);
 			}
 		}
-		this.slots = resized;
+		this.slots = Arrays.copyOf(this.slots, workers);
+		this.spawning = Arrays.copyOf(this.spawning, workers);
 		publish();
 		respawnEmptySlots();
 	}
@@ -419,24 +542,12 @@ public final class Arbiter {
 		worker.exitingBecause(reason);
 		notify((listener) -> listener.workerRetiring(worker, reason));
 		this.retiring.add(worker);
-		publish();
 		worker.drain();
 	}
 
-	private Worker trySpawn(int id) {
-		try {
-			return spawn(id);
-		}
-		catch (WorkerBootException ex) {
-			if (this.consecutiveBootFailures >= MAX_CONSECUTIVE_BOOT_FAILURES) {
-				halt("workers failed to boot " + this.consecutiveBootFailures + " times in a row: " + ex.getCause());
-			}
-			return null;
-		}
-	}
-
-	private Worker spawn(int id) {
-		long age = this.spawned.incrementAndGet();
+	/** Creates and boots the worker for a slot, on the calling thread (the spawner's, or start's). */
+	private Worker boot(int id) {
+		long age = this.counters.spawned.incrementAndGet();
 		long maxRequests = this.settings.maxRequests();
 		if (maxRequests > 0 && this.settings.maxRequestsJitter() > 0) {
 			maxRequests += ThreadLocalRandom.current().nextLong(this.settings.maxRequestsJitter() + 1);
@@ -446,16 +557,11 @@ public final class Arbiter {
 		logger.info("Booting worker " + id + " (age " + age + ")");
 		try {
 			worker.boot(this.initializer);
-			this.consecutiveBootFailures = 0;
-			notify((listener) -> listener.workerBooted(worker));
 			return worker;
 		}
 		catch (Throwable ex) {
 			worker.exitingBecause(Worker.ExitReason.CRASH);
 			worker.abort("boot failed");
-			notify((listener) -> listener.workerBootFailed(id, ex));
-			this.bootFailures.incrementAndGet();
-			this.consecutiveBootFailures++;
 			logger.error("Worker " + id + " failed to boot", ex);
 			throw new WorkerBootException("Worker " + id + " failed to boot: " + ex, ex);
 		}
@@ -466,11 +572,41 @@ public final class Arbiter {
 				ServerSettings.MANAGEMENT_QUEUE_CAPACITY, 0, this.listener);
 		try {
 			lane.boot(WorkerInitializer.NONE);
+			lane.activate();
 			return lane;
 		}
 		catch (Exception ex) {
 			lane.abort("boot failed");
 			throw new WorkerBootException("Management lane failed to boot: " + ex, ex);
+		}
+	}
+
+	/**
+	 * Replaces the management lane: when it is stuck, at once (its queue moves to the new lane);
+	 * when it abandoned a thread, gracefully.
+	 */
+	private void replaceManagementLane(Worker lane, Worker.ExitReason reason) {
+		if (this.lane != lane) {
+			return;
+		}
+		Worker fresh;
+		try {
+			fresh = bootManagementLane();
+		}
+		catch (WorkerBootException ex) {
+			logger.error("Could not replace the management lane; keeping the old one", ex);
+			return;
+		}
+		logger.warn("Replacing the management lane (" + reason.tag() + ")");
+		lane.exitingBecause(reason);
+		this.retiring.add(lane);
+		this.lane = fresh;
+		publish();
+		if (reason == Worker.ExitReason.TIMEOUT) {
+			handOver(lane.abort("management lane timed out"), fresh);
+		}
+		else {
+			lane.drain();
 		}
 	}
 
@@ -489,23 +625,17 @@ public final class Arbiter {
 		this.pool.publish(this.slots);
 		List<Worker> all = new ArrayList<>();
 		Arrays.stream(this.slots).filter((worker) -> worker != null).forEach(all::add);
-		all.addAll(this.retiring);
-		this.published = new Published(List.copyOf(all), this.exitedWorkersRequests);
+		this.retiring.stream().filter((worker) -> !worker.isManagementLane()).forEach(all::add);
+		List<Worker> lanes = this.retiring.stream().filter(Worker::isManagementLane).toList();
+		this.published = new Published(List.copyOf(all), this.lane, lanes, this.exitedWorkersRequests);
 	}
 
 	private void awaitTermination(Worker worker, long deadlineNanos) {
 		try {
 			long left = Math.max(0, deadlineNanos - System.nanoTime());
 			if (!worker.awaitTermination(left, TimeUnit.NANOSECONDS)) {
-				int abandoned = worker.abandonLiveThreads();
-				this.abandonedThreads.addAndGet(abandoned);
-				logger.error(worker + " left " + abandoned + " abandoned threads at shutdown");
+				worker.abandonLiveThreads();
 			}
-			else {
-				this.abandonedThreads.addAndGet(worker.getAbandonedThreads());
-			}
-			this.exited.incrementAndGet();
-			notify((listener) -> listener.workerExited(worker, worker.getExitReason()));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -525,15 +655,40 @@ public final class Arbiter {
 
 	private static void joinQuietly(Thread thread) {
 		try {
-			thread.join(TimeUnit.SECONDS.toMillis(10));
+			thread.join(JOIN_MILLIS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
 	}
 
-	/** Workers as last published, with the requests of those already gone (never counted twice). */
-	private record Published(List<Worker> workers, long exitedWorkersRequests) {
+	/** A boot asked for a slot, and what to do with the worker it replaces. */
+	private record Spawn(Worker.@Nullable ExitReason reason, String description) {
+	}
+
+	/**
+	 * Workers as last published, with the requests of those already gone (never counted twice),
+	 * and the management lanes: the current one and any still draining.
+	 */
+	private record Published(List<Worker> workers, @Nullable Worker managementLane, List<Worker> retiringLanes,
+			long exitedWorkersRequests) {
+	}
+
+	/** The arbiter's lifetime counters. */
+	private static final class ArbiterCounters {
+
+		final AtomicLong spawned = new AtomicLong();
+
+		final AtomicLong exited = new AtomicLong();
+
+		final AtomicLong timedOut = new AtomicLong();
+
+		final AtomicLong recycled = new AtomicLong();
+
+		final AtomicLong bootFailures = new AtomicLong();
+
+		final AtomicLong abandonedThreads = new AtomicLong();
+
 	}
 
 	/** Turns worker news into commands for the arbiter's own thread. */
@@ -541,7 +696,8 @@ public final class Arbiter {
 
 		@Override
 		public void maxRequestsReached(Worker worker) {
-			command(() -> recycle(worker, Worker.ExitReason.MAX_REQUESTS, "served " + worker.getRequests() + " requests"));
+			command(() -> replace(worker, Worker.ExitReason.MAX_REQUESTS,
+					"served " + worker.getRequests() + " requests"));
 		}
 
 		@Override
@@ -555,7 +711,14 @@ public final class Arbiter {
 
 		@Override
 		public void threadAbandoned(Worker worker) {
-			command(() -> recycle(worker, Worker.ExitReason.ABANDONED_THREAD, "abandoned a thread"));
+			command(() -> {
+				if (worker.isManagementLane()) {
+					replaceManagementLane(worker, Worker.ExitReason.ABANDONED_THREAD);
+				}
+				else {
+					replace(worker, Worker.ExitReason.ABANDONED_THREAD, "abandoned a thread");
+				}
+			});
 		}
 
 	}

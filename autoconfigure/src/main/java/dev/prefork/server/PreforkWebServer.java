@@ -177,7 +177,7 @@ public class PreforkWebServer implements WebServer {
 	}
 
 	private boolean isIdle() {
-		return this.arbiter.getWorkers().stream().mapToInt(Worker::getInFlight).sum() == 0;
+		return this.arbiter.getInFlight() == 0;
 	}
 
 	private void halt(String reason) {

@@ -5,7 +5,6 @@ import java.util.function.BiFunction;
 
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
-import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -45,29 +44,16 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 		return Mono.create((sink) -> {
 			RequestTask task = new RequestTask(request, response, this.handler, sink, this.outcomes, this.hooks);
 			if (this.refusing) {
-				answerAfterThisCall(request, task::refuseShuttingDown);
+				task.refuseShuttingDown();
 				return;
 			}
+			task.watchResponse();
 			if (!admit(task, request)) {
-				answerAfterThisCall(request, task::reject);
+				task.reject();
 				return;
 			}
 			sink.onCancel(task::cancel);
 		});
-	}
-
-	/**
-	 * Answers on the connection's next event-loop turn rather than inside the handler call:
-	 * reactor-netty 1.3.7 can stop reading a keep-alive connection whose response completed
-	 * before the handler call returned (reactor/reactor-netty#4361, fixed in 1.3.8).
-	 */
-	private static void answerAfterThisCall(HttpServerRequest request, Runnable answer) {
-		if (request instanceof Connection connection) {
-			connection.channel().eventLoop().execute(answer);
-		}
-		else {
-			answer.run();
-		}
 	}
 
 	private boolean admit(RequestTask task, HttpServerRequest request) {

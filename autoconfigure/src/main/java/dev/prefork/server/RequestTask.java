@@ -1,30 +1,41 @@
 package dev.prefork.server;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
-import reactor.core.Disposable;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.netty.Connection;
+import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * One request on its way through a worker. Its state decides, exactly once, how the request
- * ends: served, timed out, aborted with its worker, or cancelled because the client went away.
- * Only a request still queued or running can be ended, so every request is answered once and
- * counted once.
+ * ends: served, timed out, aborted with its worker, cancelled because the client went away, or
+ * refused. The application owns the response only while the request runs: it claims it when it
+ * starts to answer ({@link #beginResponse()}), and once the server has ended the request the
+ * application can no longer write. So every request is answered once and counted once.
+ * <p>
+ * A request is <em>finished</em>, and leaves its worker's in-flight set, when it has ended, its
+ * response has been written to the connection (or the connection closed), and no thread is
+ * left in its code (or the one left was abandoned). Until then a thread still inside it, even
+ * one whose client left, stays under the request timeout.
  */
 final class RequestTask implements Runnable {
 
@@ -36,13 +47,18 @@ final class RequestTask implements Runnable {
 
 	private static final int RUNNING = 1;
 
-	private static final int DONE = 2;
+	/** The application has started to answer: the response is its own. */
+	private static final int COMMITTED = 2;
 
-	private static final int TIMED_OUT = 3;
+	private static final int DONE = 3;
 
-	private static final int ABORTED = 4;
+	private static final int TIMED_OUT = 4;
 
-	private static final int CANCELLED = 5;
+	private static final int ABORTED = 5;
+
+	private static final int CANCELLED = 6;
+
+	private static final int REFUSED = 7;
 
 	/** Status given to post-request hooks for a request whose client left (nginx's convention). */
 	private static final int CLIENT_CLOSED_REQUEST = 499;
@@ -61,17 +77,31 @@ final class RequestTask implements Runnable {
 
 	private final long admittedNanos = System.nanoTime();
 
-	private volatile RequestHook.Request hookRequest;
-
 	private final AtomicInteger state = new AtomicInteger(QUEUED);
+
+	private final AtomicBoolean finished = new AtomicBoolean();
+
+	private final HandlerSubscriber subscriber = new HandlerSubscriber();
 
 	private final Executor continuations = this::executeContinuation;
 
-	private volatile Worker worker;
+	private volatile @Nullable Worker worker;
 
-	private volatile Disposable subscription;
+	private volatile RequestHook.@Nullable Request hookRequest;
 
-	private Thread runner; // guarded by this: the thread now running this request's code
+	private volatile boolean responseEnded;
+
+	/** The connection's event loop: the only thread that may write to it. */
+	private final @Nullable EventLoop eventLoop;
+
+	/** Threads now running this request's code (its handler, or a body chunk's continuation). */
+	private final List<Thread> runners = new ArrayList<>(1); // guarded by this
+
+	private long interruptedAtNanos; // guarded by this
+
+	private boolean interrupted; // guarded by this
+
+	private boolean abandoned; // guarded by this
 
 	RequestTask(HttpServerRequest request, HttpServerResponse response,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
@@ -82,18 +112,32 @@ final class RequestTask implements Runnable {
 		this.sink = sink;
 		this.outcomes = outcomes;
 		this.hooks = hooks;
+		this.eventLoop = (request instanceof Connection connection) ? connection.channel().eventLoop() : null;
 	}
 
 	/** The request whose code the calling thread is running, or {@code null}. */
-	static RequestTask current() {
+	static @Nullable RequestTask current() {
 		return CURRENT.get();
+	}
+
+	/**
+	 * Watches the connection for the end of this request's response: reactor-netty terminates a
+	 * request's operations once its last packet has been written, or when the connection closes.
+	 */
+	void watchResponse() {
+		if (this.request instanceof ChannelOperations<?, ?> operations) {
+			operations.onTerminate().subscribe(null, (error) -> responseEnded(), this::responseEnded);
+		}
+		else {
+			this.responseEnded = true;
+		}
 	}
 
 	void assignTo(Worker worker) {
 		this.worker = worker;
 	}
 
-	Worker worker() {
+	@Nullable Worker worker() {
 		return this.worker;
 	}
 
@@ -110,25 +154,25 @@ final class RequestTask implements Runnable {
 	public void run() {
 		Worker worker = this.worker;
 		worker.requestDequeued();
+		if (worker.getState() == Worker.State.STOPPED) {
+			abort("its worker was stopped"); // taken from the queue as the worker was aborted
+		}
 		if (!this.state.compareAndSet(QUEUED, RUNNING)) {
+			// Ended while it waited, and perhaps handed to this worker while it ended: whatever
+			// else saw it, this worker must not keep it.
+			worker.requestFinished(this);
 			return;
 		}
 		if (!isClientConnected()) {
-			if (end(RUNNING, CANCELLED)) {
-				this.outcomes.clientGone();
-				worker.requestEndedAs(Worker.Outcome.CLIENT_GONE);
-				this.sink.success();
-			}
+			cancel();
 			return;
 		}
 		worker.requestStarted();
-		enter();
 		runPreRequestHooks(worker);
+		enter();
 		try {
 			Publisher<Void> publisher = this.handler.apply(this.request, this.response);
-			this.subscription = Mono.from(publisher)
-				.contextWrite(this.sink.contextView())
-				.subscribe(null, this::completed, () -> completed(null));
+			Mono.from(publisher).contextWrite(this.sink.contextView()).subscribe(this.subscriber);
 		}
 		catch (Throwable ex) {
 			completed(ex);
@@ -139,7 +183,8 @@ final class RequestTask implements Runnable {
 	}
 
 	private void executeContinuation(Runnable continuation) {
-		this.worker.execute(() -> {
+		Worker worker = this.worker;
+		worker.execute(() -> {
 			enter();
 			try {
 				continuation.run();
@@ -152,24 +197,47 @@ final class RequestTask implements Runnable {
 
 	private void enter() {
 		synchronized (this) {
-			this.runner = Thread.currentThread();
+			this.runners.add(Thread.currentThread());
 		}
 		CURRENT.set(this);
 	}
 
 	private void exit() {
 		CURRENT.remove();
+		boolean interruptedByUs;
 		synchronized (this) {
-			this.runner = null;
+			this.runners.remove(Thread.currentThread());
+			interruptedByUs = this.interrupted;
 		}
-		if (this.state.get() == TIMED_OUT || this.state.get() == ABORTED) {
-			// The interrupt was meant for this request only; do not let it hit the next one.
-			Thread.interrupted();
+		if (interruptedByUs) {
+			Thread.interrupted(); // the interrupt was meant for this request only, not the next one
 		}
+		finishIfDone();
 	}
 
-	private void completed(Throwable error) {
-		if (!end(RUNNING, DONE)) {
+	/**
+	 * Claims the response for the application, which is about to write it.
+	 * @return {@code false} when the server has already ended the request: nothing the
+	 * application writes for it may go out any more
+	 */
+	boolean beginResponse() {
+		int current;
+		do {
+			current = this.state.get();
+			if (current == COMMITTED) {
+				return true;
+			}
+			if (current != RUNNING) {
+				return false;
+			}
+		}
+		while (!this.state.compareAndSet(RUNNING, COMMITTED));
+		return true;
+	}
+
+	private void completed(@Nullable Throwable error) {
+		int previous = end(RUNNING, COMMITTED, -1, DONE);
+		if (previous < 0) {
 			return;
 		}
 		Worker worker = this.worker;
@@ -178,6 +246,7 @@ final class RequestTask implements Runnable {
 			worker.requestEndedAs((status < 400) ? Worker.Outcome.SUCCESS
 					: (status < 500) ? Worker.Outcome.CLIENT_ERROR : Worker.Outcome.SERVER_ERROR);
 			runPostRequestHooks(status);
+			this.sink.success();
 		}
 		else {
 			worker.requestEndedAs(Worker.Outcome.SERVER_ERROR);
@@ -185,34 +254,40 @@ final class RequestTask implements Runnable {
 			this.outcomes.exception(error, worker, Thread.currentThread(), this.request);
 			logger.error("Error on worker " + worker.getId() + " for " + this.request.method() + " "
 					+ this.request.fullPath(), error);
-			if (!this.response.hasSentHeaders()) {
-				respondEmpty(HttpResponseStatus.INTERNAL_SERVER_ERROR);
-				return;
+			if (this.response.hasSentHeaders()) {
+				closeConnection();
 			}
-			closeConnection();
+			else {
+				// The application is done with the response, so this thread may still answer on it.
+				respondEmpty(HttpResponseStatus.INTERNAL_SERVER_ERROR);
+			}
 		}
-		this.sink.success();
+		finishIfDone();
 	}
 
 	/**
-	 * Whether the request has been running (queueing included) for longer than {@code timeoutNanos}.
-	 * The arbiter asks on every tick: a per-request timer on the event loop would cost a schedule and
-	 * a cross-thread cancel per request, which under load starved the event loops of accepts.
+	 * Whether the request has been waiting for its answer (queueing included) for longer than
+	 * {@code timeoutNanos} and is still to be timed out: not yet answering, or cancelled with a
+	 * thread still in its code. An answer that has begun is left to finish: cutting it would
+	 * leave the client with half a response. The arbiter asks on every tick: a per-request timer
+	 * on the event loop would cost a schedule and a cross-thread cancel per request, which under
+	 * load starved the event loops of accepts.
 	 */
 	boolean isOverdue(long nowNanos, long timeoutNanos) {
-		return nowNanos - this.admittedNanos > timeoutNanos && !isEnded();
-	}
-
-	/** Ends the request as timed out: answered 503, its thread interrupted. */
-	void timeOut(long gracefulNanos) {
-		Channel channel = channel();
-		if (channel != null) {
-			timedOut(channel, gracefulNanos);
+		if (nowNanos - this.admittedNanos <= timeoutNanos) {
+			return false;
 		}
+		int current = this.state.get();
+		return current < COMMITTED || (current == CANCELLED && hasUninterruptedRunner());
 	}
 
-	private void timedOut(Channel channel, long gracefulNanos) {
-		if (!end(QUEUED, TIMED_OUT) && !end(RUNNING, TIMED_OUT)) {
+	/** Ends the request as timed out: answered 503, its threads interrupted. */
+	void timeOut() {
+		int previous = end(QUEUED, RUNNING, -1, TIMED_OUT);
+		if (previous < 0) {
+			if (this.state.get() == CANCELLED) {
+				interruptLeftBehind();
+			}
 			return;
 		}
 		Worker worker = this.worker;
@@ -220,60 +295,214 @@ final class RequestTask implements Runnable {
 		worker.requestEndedAs(Worker.Outcome.TIMEOUT);
 		this.outcomes.requestTimedOut();
 		runPostRequestHooks(503);
-		// Answer first: once interrupted, the handler's own error handling could answer 500 before us.
-		respondUnavailable(false);
-		Thread stuck = interruptRunner();
+		answerUnavailable(previous, false);
+		List<Thread> stuck = interruptRunners();
 		logger.warn("Request " + this.request.method() + " " + this.request.fullPath() + " on worker " + worker.getId()
-				+ " timed out" + ((stuck != null) ? ", interrupting " + stuck.getName() : ""));
-		if (stuck != null) {
-			channel.eventLoop().schedule(() -> checkAbandoned(stuck), gracefulNanos, TimeUnit.NANOSECONDS);
+				+ " timed out" + (stuck.isEmpty() ? "" : ", interrupting " + names(stuck)));
+		finishIfDone();
+	}
+
+	/** A cancelled request whose code still runs past the request timeout: interrupt it too. */
+	private void interruptLeftBehind() {
+		List<Thread> stuck = interruptRunners();
+		if (!stuck.isEmpty()) {
+			logger.warn("Request " + this.request.method() + " " + this.request.fullPath() + ", whose client left, "
+					+ "ran past the request timeout; interrupting " + names(stuck));
 		}
 	}
 
-	private void checkAbandoned(Thread stuck) {
+	/**
+	 * Abandons the threads still in this request's code {@code gracefulNanos} after they were
+	 * interrupted: they are written off (counted, and their worker recycled) and the request
+	 * finishes without them. Asked by the arbiter on every tick, like {@link #isOverdue}.
+	 */
+	void abandonStuckThreads(long nowNanos, long gracefulNanos) {
+		List<Thread> left;
 		synchronized (this) {
-			if (this.runner != stuck) {
+			if (!this.interrupted || this.abandoned || this.runners.isEmpty()
+					|| nowNanos - this.interruptedAtNanos <= gracefulNanos) {
 				return;
 			}
+			this.abandoned = true;
+			left = List.copyOf(this.runners);
 		}
-		logger.error("Thread " + stuck.getName() + " did not return from a timed-out request; abandoning it");
-		this.worker.threadAbandoned(stuck);
+		Worker worker = this.worker;
+		for (Thread thread : left) {
+			logger.error("Thread " + thread.getName() + " did not return from a timed-out request; abandoning it");
+			worker.threadAbandoned(thread);
+		}
+		finishIfDone();
 	}
 
-	/** Ends the request because its worker was aborted (heartbeat timeout or shutdown). */
+	/** Ends the request because its worker was stopped: answered 503 and its threads interrupted. */
 	void abort(String reason) {
-		if (!end(QUEUED, ABORTED) && !end(RUNNING, ABORTED)) {
+		abort(reason, end(QUEUED, RUNNING, COMMITTED, ABORTED));
+	}
+
+	/** Like {@link #abort(String)}, but leaves a request that has not started alone. */
+	void abortIfStarted(String reason) {
+		abort(reason, end(RUNNING, COMMITTED, -1, ABORTED));
+	}
+
+	private void abort(String reason, int previous) {
+		if (previous < 0) {
 			return;
 		}
-		this.worker.requestEndedAs(Worker.Outcome.ABORTED);
+		Worker worker = this.worker;
+		if (worker != null) {
+			worker.requestEndedAs(Worker.Outcome.ABORTED);
+		}
 		runPostRequestHooks(503);
-		respondUnavailable(false); // before the interrupt, for the same reason as a timeout
-		interruptRunner();
+		answerUnavailable(previous, false);
+		interruptRunners();
 		logger.debug("Request " + this.request.method() + " " + this.request.fullPath() + " aborted: " + reason);
+		finishIfDone();
 	}
 
 	/** The client went away: a queued request is dropped before it runs, a running one is cancelled. */
 	void cancel() {
-		if (end(QUEUED, CANCELLED) || end(RUNNING, CANCELLED)) {
-			this.outcomes.clientGone();
-			this.worker.requestEndedAs(Worker.Outcome.CLIENT_GONE);
-			runPostRequestHooks(CLIENT_CLOSED_REQUEST);
-			disposeSubscription();
+		if (end(QUEUED, RUNNING, COMMITTED, CANCELLED) < 0) {
+			return;
 		}
+		this.outcomes.clientGone();
+		Worker worker = this.worker;
+		if (worker != null) {
+			worker.requestEndedAs(Worker.Outcome.CLIENT_GONE);
+		}
+		runPostRequestHooks(CLIENT_CLOSED_REQUEST);
+		this.subscriber.dispose();
+		finishIfDone();
 	}
 
-	/** Answers a request that no worker would take. */
+	/** Answers a request that no worker would take: 503 with Retry-After. */
 	void reject() {
-		if (end(QUEUED, ABORTED)) {
+		if (end(QUEUED, -1, -1, REFUSED) == QUEUED) {
 			this.outcomes.rejected();
-			respondUnavailable(true);
+			answerUnavailable(QUEUED, true);
 		}
 	}
 
 	/** Answers a request that arrived on a kept-alive connection after shutdown began. */
 	void refuseShuttingDown() {
-		if (end(QUEUED, ABORTED)) {
-			respondUnavailable(false);
+		if (end(QUEUED, -1, -1, REFUSED) == QUEUED) {
+			answerUnavailable(QUEUED, false);
+		}
+	}
+
+	boolean isEnded() {
+		return this.state.get() >= DONE;
+	}
+
+	/**
+	 * Moves the request from one of up to three states to an ending one.
+	 * @return the state it was in, or -1 if it was in none of them (it had already ended)
+	 */
+	private int end(int first, int second, int third, int ending) {
+		int current;
+		do {
+			current = this.state.get();
+			if (current != first && current != second && current != third) {
+				return -1;
+			}
+		}
+		while (!this.state.compareAndSet(current, ending));
+		if (current == QUEUED) {
+			Worker worker = this.worker;
+			if (worker != null) {
+				worker.queuedRequestEnded(this);
+			}
+		}
+		return current;
+	}
+
+	/**
+	 * Answers 503 on the connection's event loop, the only thread that may write to it: through
+	 * reactor-netty when the application never saw the request; as a response of our own, on a
+	 * connection then closed, when the application may still be changing its headers; or by
+	 * closing the connection when the application's answer had begun.
+	 */
+	private void answerUnavailable(int previous, boolean retryLater) {
+		this.subscriber.dispose();
+		Channel channel = channel();
+		EventLoop eventLoop = this.eventLoop;
+		if (channel == null || eventLoop == null) {
+			respondUnavailable(retryLater);
+			return;
+		}
+		Runnable answer = () -> {
+			if (previous == QUEUED) {
+				respondUnavailable(retryLater);
+			}
+			else if (previous == RUNNING) {
+				UnavailableResponse.writeAndClose(channel);
+			}
+			else {
+				channel.close();
+			}
+		};
+		if (eventLoop.inEventLoop()) {
+			answer.run();
+		}
+		else {
+			try {
+				eventLoop.execute(answer);
+			}
+			catch (RejectedExecutionException ex) {
+				// The event loops have stopped, and the connection is gone with them.
+			}
+		}
+	}
+
+	private void respondUnavailable(boolean retryLater) {
+		this.response.responseHeaders().clear();
+		if (retryLater) {
+			this.outcomes.retryAfter().ifPresent((seconds) -> this.response.header("Retry-After", seconds));
+		}
+		else {
+			this.response.keepAlive(false);
+		}
+		respondEmpty(HttpResponseStatus.SERVICE_UNAVAILABLE);
+	}
+
+	private void respondEmpty(HttpResponseStatus status) {
+		this.response.status(status).header("Content-Length", "0");
+		this.sink.success();
+	}
+
+	private void responseEnded() {
+		this.responseEnded = true;
+		finishIfDone();
+	}
+
+	private void finishIfDone() {
+		if (!isEnded() || !this.responseEnded) {
+			return;
+		}
+		synchronized (this) {
+			if (!this.runners.isEmpty() && !this.abandoned) {
+				return;
+			}
+		}
+		Worker worker = this.worker;
+		if (worker != null && this.finished.compareAndSet(false, true)) {
+			worker.requestFinished(this);
+		}
+	}
+
+	private synchronized boolean hasUninterruptedRunner() {
+		return !this.runners.isEmpty() && !this.interrupted;
+	}
+
+	private List<Thread> interruptRunners() {
+		synchronized (this) {
+			if (!this.interrupted) {
+				this.interruptedAtNanos = System.nanoTime();
+			}
+			this.interrupted = true;
+			for (Thread thread : this.runners) {
+				thread.interrupt();
+			}
+			return List.copyOf(this.runners);
 		}
 	}
 
@@ -281,11 +510,12 @@ final class RequestTask implements Runnable {
 		if (this.hooks.isEmpty()) {
 			return;
 		}
-		this.hookRequest = new RequestHook.Request(worker.getId(), this.request.method().name(),
+		RequestHook.Request request = new RequestHook.Request(worker.getId(), this.request.method().name(),
 				this.request.fullPath());
+		this.hookRequest = request;
 		for (RequestHook hook : this.hooks) {
 			try {
-				hook.preRequest(this.hookRequest);
+				hook.preRequest(request);
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Request hook " + hook + " failed in preRequest", ex);
@@ -310,60 +540,6 @@ final class RequestTask implements Runnable {
 		}
 	}
 
-	private Thread interruptRunner() {
-		synchronized (this) {
-			Thread thread = this.runner;
-			if (thread != null) {
-				thread.interrupt();
-			}
-			return thread;
-		}
-	}
-
-	private boolean end(int expected, int outcome) {
-		if (!this.state.compareAndSet(expected, outcome)) {
-			return false;
-		}
-		Worker worker = this.worker;
-		if (worker != null) {
-			worker.requestEnded(this);
-		}
-		return true;
-	}
-
-	boolean isEnded() {
-		return this.state.get() > RUNNING;
-	}
-
-	private void respondUnavailable(boolean retryLater) {
-		disposeSubscription();
-		if (this.response.hasSentHeaders()) {
-			closeConnection();
-			this.sink.success();
-			return;
-		}
-		this.response.responseHeaders().clear();
-		if (retryLater) {
-			this.outcomes.retryAfter().ifPresent((seconds) -> this.response.header(HttpHeaderNames.RETRY_AFTER, seconds));
-		}
-		else {
-			this.response.keepAlive(false);
-		}
-		respondEmpty(HttpResponseStatus.SERVICE_UNAVAILABLE);
-	}
-
-	private void respondEmpty(HttpResponseStatus status) {
-		this.response.status(status).header(HttpHeaderNames.CONTENT_LENGTH, "0");
-		this.sink.success();
-	}
-
-	private void disposeSubscription() {
-		Disposable subscription = this.subscription;
-		if (subscription != null) {
-			subscription.dispose();
-		}
-	}
-
 	private boolean isClientConnected() {
 		Channel channel = channel();
 		return channel == null || channel.isActive();
@@ -376,8 +552,32 @@ final class RequestTask implements Runnable {
 		}
 	}
 
-	private Channel channel() {
+	private @Nullable Channel channel() {
 		return (this.request instanceof Connection connection) ? connection.channel() : null;
+	}
+
+	private static String names(List<Thread> threads) {
+		return String.join(", ", threads.stream().map(Thread::getName).toList());
+	}
+
+	/** Subscribes to the application's handler; disposable before it has even subscribed. */
+	private final class HandlerSubscriber extends BaseSubscriber<Void> {
+
+		@Override
+		protected void hookOnSubscribe(Subscription subscription) {
+			subscription.request(Long.MAX_VALUE);
+		}
+
+		@Override
+		protected void hookOnComplete() {
+			completed(null);
+		}
+
+		@Override
+		protected void hookOnError(Throwable error) {
+			completed(error);
+		}
+
 	}
 
 }

@@ -5,19 +5,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One worker: a fixed pool of named threads in front of a bounded queue, plus the counters the
  * arbiter needs to supervise it. A worker never changes size; the arbiter replaces it instead, which
  * is how the JVM gets the fresh-process benefits of gunicorn's recycling (no ThreadLocal leaks).
+ * <p>
+ * Its {@link State} only moves forward ({@code BOOTING → ACTIVE → DRAINING → STOPPED}), by
+ * compare-and-set, so that a late {@code drain()} cannot bring an aborted worker back; the
+ * arbiter accounts for its exit exactly once ({@link #markExited()}).
  */
 public final class Worker {
 
@@ -33,7 +40,7 @@ public final class Worker {
 		/** No new requests; finishing those it has. */
 		DRAINING,
 
-		/** Its threads have been told to stop. */
+		/** Its threads have been told to stop (gracefully once drained, or at once when aborted). */
 		STOPPED
 
 	}
@@ -108,6 +115,8 @@ public final class Worker {
 	 */
 	private static final int CONTINUATION_HEADROOM = 1024;
 
+	private static final Log logger = LogFactory.getLog(Worker.class);
+
 	private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
 	/** Id of the small worker that serves management requests apart from the others. */
@@ -131,12 +140,14 @@ public final class Worker {
 
 	private final WorkerHeartbeat heartbeat = new WorkerHeartbeat();
 
-	private final WorkerExecutor executor;
+	private final WorkerThreadPool pool;
 
+	/** Requests admitted that no thread has taken yet (each holds a place in the queue). */
 	private final AtomicInteger waiting = new AtomicInteger();
 
 	private final AtomicInteger busy = new AtomicInteger();
 
+	/** Requests admitted and not yet finished: see {@link RequestTask} for when one is. */
 	private final Set<RequestTask> inFlight = ConcurrentHashMap.newKeySet();
 
 	private final LongAdder served = new LongAdder();
@@ -151,11 +162,13 @@ public final class Worker {
 
 	private final AtomicBoolean recycleRequested = new AtomicBoolean();
 
-	private volatile State state = State.BOOTING;
+	private final AtomicReference<State> state = new AtomicReference<>(State.BOOTING);
 
-	private volatile ExitReason exitReason;
+	private final AtomicBoolean exited = new AtomicBoolean();
 
-	private volatile RecentExceptions.Entry lastException;
+	private volatile @Nullable ExitReason exitReason;
+
+	private volatile RecentExceptions.@Nullable Entry lastException;
 
 	private volatile long stoppedNanos;
 
@@ -168,22 +181,33 @@ public final class Worker {
 		this.queueCapacity = queueCapacity;
 		this.maxRequests = maxRequests;
 		this.listener = listener;
-		this.executor = new WorkerExecutor(this, new LinkedBlockingQueue<>(queueCapacity + threads + CONTINUATION_HEADROOM));
+		String names = (id == MANAGEMENT_LANE_ID) ? "prefork-management-t" : "prefork-w" + id + "-t";
+		this.pool = WorkerThreadPool.create(threads, queueCapacity + threads + CONTINUATION_HEADROOM, names,
+				() -> CURRENT.set(this), new PoolListener());
 		for (int i = 0; i < this.outcomes.length; i++) {
 			this.outcomes[i] = new LongAdder();
 		}
 	}
 
 	/** The worker whose thread is calling, or {@code null} on any other thread. */
-	static Worker current() {
+	static @Nullable Worker current() {
 		return CURRENT.get();
 	}
 
+	/** Starts the threads and runs the initializer on the calling thread; the worker stays BOOTING. */
 	void boot(WorkerInitializer initializer) throws Exception {
-		this.executor.prestartAllCoreThreads();
+		this.pool.prestartAllCoreThreads();
 		initializer.initialize(this.id);
 		this.heartbeat.beat();
-		this.state = State.ACTIVE;
+	}
+
+	/**
+	 * Starts taking requests.
+	 * @return {@code false} if the worker was stopped while it booted
+	 */
+	boolean activate() {
+		this.heartbeat.beat();
+		return this.state.compareAndSet(State.BOOTING, State.ACTIVE);
 	}
 
 	/**
@@ -191,7 +215,7 @@ public final class Worker {
 	 * @return {@code false} when the worker is full or no longer active
 	 */
 	boolean tryAdmit(RequestTask task) {
-		if (this.state != State.ACTIVE) {
+		if (this.state.get() != State.ACTIVE) {
 			return false;
 		}
 		int limit = this.queueCapacity + Math.max(0, this.threads - this.busy.get());
@@ -203,22 +227,32 @@ public final class Worker {
 			}
 		}
 		while (!this.waiting.compareAndSet(current, current + 1));
-		this.inFlight.add(task);
 		task.assignTo(this);
+		this.inFlight.add(task);
+		// abort() stops the worker before it looks at the queue: a request admitted after that
+		// look is refused here, or by the shut-down pool, and goes to another worker instead.
+		if (this.state.get() != State.ACTIVE) {
+			undoAdmission(task);
+			return false;
+		}
 		try {
-			this.executor.execute(task);
+			this.pool.execute(task);
 			return true;
 		}
 		catch (RejectedExecutionException ex) {
-			this.waiting.decrementAndGet();
-			this.inFlight.remove(task);
+			undoAdmission(task);
 			return false;
 		}
 	}
 
+	private void undoAdmission(RequestTask task) {
+		this.waiting.decrementAndGet();
+		this.inFlight.remove(task);
+	}
+
 	/** Runs a continuation of an admitted request (never refused for lack of queue room). */
 	void execute(Runnable continuation) {
-		this.executor.execute(continuation);
+		this.pool.execute(continuation);
 	}
 
 	/** How busy the worker is: threads at work plus requests waiting for one. */
@@ -231,8 +265,16 @@ public final class Worker {
 		return this.recycleRequested.get();
 	}
 
+	/** A thread took the request from the queue. */
 	void requestDequeued() {
 		this.waiting.decrementAndGet();
+	}
+
+	/** A queued request ended before any thread took it: it gives its place in the queue back. */
+	void queuedRequestEnded(RequestTask task) {
+		if (this.pool.remove(task)) {
+			this.waiting.decrementAndGet();
+		}
 	}
 
 	void requestStarted() {
@@ -243,9 +285,9 @@ public final class Worker {
 		}
 	}
 
-	void requestEnded(RequestTask task) {
-		this.inFlight.remove(task);
-		if (this.state == State.DRAINING && this.inFlight.isEmpty()) {
+	/** The request has finished: answered, its response written and no thread left in its code. */
+	void requestFinished(RequestTask task) {
+		if (this.inFlight.remove(task) && this.state.get() == State.DRAINING && this.inFlight.isEmpty()) {
 			this.listener.drained(this);
 		}
 	}
@@ -276,65 +318,85 @@ public final class Worker {
 		}
 	}
 
-	/** Stops taking new requests; those in flight carry on. */
-	void drain() {
+	/**
+	 * Stops taking new requests; those in flight carry on.
+	 * @return {@code false} if the worker was not active
+	 */
+	boolean drain() {
 		this.drainingSinceNanos = System.nanoTime();
-		this.state = State.DRAINING;
+		if (!this.state.compareAndSet(State.ACTIVE, State.DRAINING)) {
+			return false;
+		}
 		if (this.inFlight.isEmpty()) {
 			this.listener.drained(this);
 		}
+		return true;
 	}
 
 	/** Lets the threads finish what is queued, then end. */
 	void shutdown() {
 		markStopped();
-		this.executor.shutdown();
+		this.pool.shutdown();
 	}
 
 	/**
-	 * Interrupts every thread and hands back the requests that had not started, so that the
-	 * caller can give them to another worker; requests that had started are answered 503.
+	 * Stops the worker at once: requests that had started are answered 503 and their threads
+	 * interrupted; those that had not are handed back, so that the caller can give them to
+	 * another worker or answer them.
+	 * @return the requests that were admitted and never started, still unanswered
 	 */
 	List<RequestTask> abort(String reason) {
 		markStopped();
-		// End the running requests as aborted before any thread is interrupted: a handler that
-		// returns from the interrupt at once must find its request already answered 503, rather
-		// than answer it 500 itself.
-		List<Runnable> queued = new ArrayList<>();
-		this.executor.getQueue().drainTo(queued);
+		List<Runnable> neverRan = new ArrayList<>();
+		this.pool.getQueue().drainTo(neverRan);
+		for (RequestTask task : List.copyOf(this.inFlight)) {
+			task.abortIfStarted(reason);
+		}
+		neverRan.addAll(this.pool.shutdownNow());
 		List<RequestTask> notStarted = new ArrayList<>();
-		for (Runnable runnable : queued) {
+		for (Runnable runnable : neverRan) {
 			if (runnable instanceof RequestTask task) {
 				this.waiting.decrementAndGet();
 				this.inFlight.remove(task);
-				notStarted.add(task);
+				if (!task.isEnded()) {
+					notStarted.add(task);
+				}
 			}
 		}
-		for (RequestTask task : List.copyOf(this.inFlight)) {
-			task.abort(reason);
-		}
-		this.executor.shutdownNow();
 		return notStarted;
 	}
 
 	private void markStopped() {
-		if (this.state != State.STOPPED) {
-			this.stoppedNanos = System.nanoTime();
-			this.state = State.STOPPED;
+		State current;
+		do {
+			current = this.state.get();
+			if (current == State.STOPPED) {
+				return;
+			}
 		}
+		while (!this.state.compareAndSet(current, State.STOPPED));
+		this.stoppedNanos = System.nanoTime();
+	}
+
+	/**
+	 * Records that the arbiter has accounted for this worker's exit.
+	 * @return {@code true} the first time only
+	 */
+	boolean markExited() {
+		return this.exited.compareAndSet(false, true);
 	}
 
 	boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-		return this.executor.awaitTermination(timeout, unit);
+		return this.pool.awaitTermination(timeout, unit);
 	}
 
 	boolean isTerminated() {
-		return this.executor.isTerminated();
+		return this.pool.isTerminated();
 	}
 
 	/** Threads of this worker still alive after it stopped: they are stuck in application code. */
 	int abandonLiveThreads() {
-		for (Thread thread : this.executor.threads()) {
+		for (Thread thread : this.pool.threads()) {
 			if (thread.isAlive()) {
 				this.abandonedThreads.add(thread);
 			}
@@ -342,18 +404,30 @@ public final class Worker {
 		return this.abandonedThreads.size();
 	}
 
-	/** Times out the requests this worker has had for longer than {@code timeoutNanos}. */
+	/**
+	 * Times out the requests this worker has had for longer than {@code timeoutNanos}, and
+	 * abandons the threads that have not come back {@code gracefulNanos} after their interrupt.
+	 */
 	void timeOutOverdueRequests(long nowNanos, long timeoutNanos, long gracefulNanos) {
 		for (RequestTask task : this.inFlight) {
-			if (task.isOverdue(nowNanos, timeoutNanos)) {
-				task.timeOut(gracefulNanos);
+			try {
+				if (task.isOverdue(nowNanos, timeoutNanos)) {
+					task.timeOut();
+				}
+				else {
+					task.abandonStuckThreads(nowNanos, gracefulNanos);
+				}
+			}
+			catch (RuntimeException ex) {
+				// One request that cannot be timed out must not spare the others.
+				logger.error("Could not time out a request on " + this, ex);
 			}
 		}
 	}
 
 	/** Whether every thread is busy and none has made progress for {@code timeoutNanos}. */
 	boolean isStuck(long nowNanos, long timeoutNanos) {
-		return this.state == State.ACTIVE && this.busy.get() >= this.threads
+		return this.state.get() == State.ACTIVE && this.busy.get() >= this.threads
 				&& this.heartbeat.nanosSinceLastBeat(nowNanos) > timeoutNanos;
 	}
 
@@ -380,7 +454,7 @@ public final class Worker {
 	}
 
 	public State getState() {
-		return this.state;
+		return this.state.get();
 	}
 
 	public Instant getStartedAt() {
@@ -404,10 +478,12 @@ public final class Worker {
 		return this.waiting.get();
 	}
 
+	/** Requests admitted and not finished (their code still running, or their answer still being written). */
 	public int getInFlight() {
 		return this.inFlight.size();
 	}
 
+	/** Requests this worker started. */
 	public long getRequests() {
 		return this.served.sum();
 	}
@@ -426,12 +502,12 @@ public final class Worker {
 	}
 
 	/** Why the worker is leaving, or {@code null} while it is active. */
-	public ExitReason getExitReason() {
+	public @Nullable ExitReason getExitReason() {
 		return this.exitReason;
 	}
 
 	/** The last exception seen by this worker, or {@code null}. */
-	public RecentExceptions.Entry getLastException() {
+	public RecentExceptions.@Nullable Entry getLastException() {
 		return this.lastException;
 	}
 
@@ -440,7 +516,7 @@ public final class Worker {
 	 * {@code ExecutorServiceMetrics}): work submitted to it directly bypasses admission control.
 	 */
 	public ThreadPoolExecutor getExecutor() {
-		return this.executor;
+		return this.pool;
 	}
 
 	/** Time of the last heartbeat, as read now. */
@@ -462,84 +538,24 @@ public final class Worker {
 		return this.id == MANAGEMENT_LANE_ID;
 	}
 
-	private String threadNamePrefix() {
-		return isManagementLane() ? "prefork-management-t" : "prefork-w" + this.id + "-t";
-	}
-
 	@Override
 	public String toString() {
 		return isManagementLane() ? "Management lane" : "Worker " + this.id;
 	}
 
-	/** A fixed-size pool whose hooks keep the worker's heartbeat and busy count. */
-	private static final class WorkerExecutor extends ThreadPoolExecutor {
+	/** Keeps the heartbeat and the busy count from the pool's own hooks. */
+	private final class PoolListener implements WorkerThreadPool.Listener {
 
-		private final Worker worker;
-
-		private final WorkerThreadFactory threadFactory;
-
-		WorkerExecutor(Worker worker, LinkedBlockingQueue<Runnable> queue) {
-			this(worker, queue, new WorkerThreadFactory(worker));
-		}
-
-		private WorkerExecutor(Worker worker, LinkedBlockingQueue<Runnable> queue, WorkerThreadFactory factory) {
-			super(worker.threads, worker.threads, 0, TimeUnit.MILLISECONDS, queue, factory);
-			this.worker = worker;
-			this.threadFactory = factory;
+		@Override
+		public void taskStarting() {
+			Worker.this.busy.incrementAndGet();
+			Worker.this.heartbeat.beat();
 		}
 
 		@Override
-		protected void beforeExecute(Thread thread, Runnable task) {
-			this.worker.busy.incrementAndGet();
-			this.worker.heartbeat.beat();
-		}
-
-		@Override
-		protected void afterExecute(Runnable task, Throwable failure) {
-			this.worker.heartbeat.beat();
-			this.worker.busy.decrementAndGet();
-		}
-
-		List<Thread> threads() {
-			return this.threadFactory.created();
-		}
-
-	}
-
-	/** Names threads {@code prefork-w<id>-t<n>} so that a stack trace tells which worker it was. */
-	private static final class WorkerThreadFactory implements ThreadFactory {
-
-		private final Worker worker;
-
-		private final AtomicInteger count = new AtomicInteger();
-
-		private final List<Thread> created = new ArrayList<>();
-
-		WorkerThreadFactory(Worker worker) {
-			this.worker = worker;
-		}
-
-		@Override
-		public Thread newThread(Runnable runnable) {
-			Worker owner = this.worker;
-			Thread thread = new Thread(() -> {
-				CURRENT.set(owner);
-				runnable.run();
-			}, owner.threadNamePrefix() + this.count.incrementAndGet());
-			// Daemon, so that a thread stuck for good in application code cannot keep the JVM alive;
-			// stop() still waits for every healthy thread to end.
-			thread.setDaemon(true);
-			synchronized (this.created) {
-				this.created.removeIf((existing) -> !existing.isAlive() && existing.getState() != Thread.State.NEW);
-				this.created.add(thread);
-			}
-			return thread;
-		}
-
-		List<Thread> created() {
-			synchronized (this.created) {
-				return List.copyOf(this.created);
-			}
+		public void taskFinished() {
+			Worker.this.heartbeat.beat();
+			Worker.this.busy.decrementAndGet();
 		}
 
 	}

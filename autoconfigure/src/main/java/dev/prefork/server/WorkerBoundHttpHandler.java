@@ -1,18 +1,28 @@
 package dev.prefork.server;
 
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.http.server.reactive.HttpHandler;
-import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
-import org.springframework.http.server.reactive.ServerHttpResponse;
+import java.nio.file.Path;
+
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.ZeroCopyHttpOutputMessage;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+
 /**
- * Keeps a request's body on its worker. Netty delivers body chunks on the event loop; without
- * this, a {@code @RequestBody} would be decoded (and the controller run) on the event loop.
+ * What the application sees of a request on a worker: a body whose chunks are published on the
+ * worker (Netty delivers them on the event loop; without this a {@code @RequestBody} would be
+ * decoded, and the controller run, on the event loop), and a response that the application can
+ * write only while the server has not ended the request itself.
  */
 final class WorkerBoundHttpHandler implements HttpHandler {
 
@@ -29,7 +39,15 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 			return this.delegate.handle(request, response);
 		}
 		Scheduler scheduler = Schedulers.fromExecutor(task.continuations());
-		return this.delegate.handle(new BodyOnWorker(request, scheduler), response);
+		return this.delegate.handle(new BodyOnWorker(request, scheduler), new AnswerGate(response, task));
+	}
+
+	/** Releases buffers that will never be written. */
+	private static Mono<Void> release(Publisher<? extends DataBuffer> body) {
+		return Flux.from(body)
+			.doOnNext(DataBufferUtils::release)
+			.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
+			.then();
 	}
 
 	private static final class BodyOnWorker extends ServerHttpRequestDecorator {
@@ -43,7 +61,59 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 
 		@Override
 		public Flux<DataBuffer> getBody() {
-			return getDelegate().getBody().publishOn(this.scheduler);
+			// Downstream of publishOn, so that chunks still in its queue when the request is
+			// cancelled, or when an aborted worker refuses the continuation, are released.
+			return getDelegate().getBody()
+				.publishOn(this.scheduler)
+				.doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+		}
+
+	}
+
+	/**
+	 * Lets a write through only if the request is still the application's, deciding when the
+	 * write is subscribed: after a timeout or an abort the server answers, and what the
+	 * application writes late is released instead of racing that answer.
+	 */
+	private static final class AnswerGate extends ServerHttpResponseDecorator implements ZeroCopyHttpOutputMessage {
+
+		private final RequestTask task;
+
+		AnswerGate(ServerHttpResponse delegate, RequestTask task) {
+			super(delegate);
+			this.task = task;
+		}
+
+		@Override
+		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+			return Mono.defer(() -> this.task.beginResponse() ? getDelegate().writeWith(body) : release(body));
+		}
+
+		@Override
+		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+			return Mono.defer(() -> this.task.beginResponse() ? getDelegate().writeAndFlushWith(body)
+					: release(Flux.from(body).concatMap(Flux::from)));
+		}
+
+		@Override
+		public Mono<Void> setComplete() {
+			return Mono.defer(() -> this.task.beginResponse() ? getDelegate().setComplete() : Mono.empty());
+		}
+
+		@Override
+		public Mono<Void> writeWith(Path file, long position, long count) {
+			return Mono.defer(() -> {
+				if (!this.task.beginResponse()) {
+					return Mono.empty();
+				}
+				ServerHttpResponse delegate = getDelegate();
+				if (delegate instanceof ZeroCopyHttpOutputMessage zeroCopy) {
+					return zeroCopy.writeWith(file, position, count);
+				}
+				Flux<DataBuffer> chunks = DataBufferUtils.read(new FileSystemResource(file), position, bufferFactory(),
+						64 * 1024);
+				return delegate.writeWith(DataBufferUtils.takeUntilByteCount(chunks, count));
+			});
 		}
 
 	}

@@ -17,8 +17,4 @@ final class WorkerHeartbeat {
 		return nowNanos - this.lastBeatNanos;
 	}
 
-	long lastBeatNanos() {
-		return this.lastBeatNanos;
-	}
-
 }

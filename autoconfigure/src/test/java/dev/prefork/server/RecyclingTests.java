@@ -1,6 +1,7 @@
 package dev.prefork.server;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +70,31 @@ class RecyclingTests {
 				await().until(() -> server.arbiter().getRecycled() >= 2);
 			}
 			assertThat(load.failures).isEmpty();
+		}
+	}
+
+	@Test
+	void aSlowReplacementBootDoesNotHoldUpTheRequestTimeout() throws Exception {
+		AtomicInteger boots = new AtomicInteger();
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(2);
+			factory.setRequestTimeout(Duration.ofMillis(300));
+			factory.setWorkerInitializer((id) -> {
+				if (boots.incrementAndGet() > 1) {
+					Thread.sleep(4000); // a replacement that warms a cache for a while
+				}
+			});
+		})) {
+			server.arbiter().recycle(1);
+			await().until(() -> boots.get() == 2);
+			long start = System.nanoTime();
+			assertThat(server.get("/hang").statusCode()).isEqualTo(503);
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+			// The old worker serves until its replacement has booted.
+			assertThat(server.get("/hello").statusCode()).isEqualTo(200);
+			assertThat(server.arbiter().getRecycled()).isZero();
+			await().atMost(Duration.ofSeconds(10)).until(() -> server.arbiter().getRecycled() == 1);
 		}
 	}
 

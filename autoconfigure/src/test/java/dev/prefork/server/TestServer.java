@@ -1,6 +1,7 @@
 package dev.prefork.server;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,6 +60,7 @@ final class TestServer implements AutoCloseable {
 	private static TestServer start(Consumer<PreforkReactiveWebServerFactory> customizer, HttpHandler handler,
 			TestServer[] holder) {
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory(0);
+		factory.setAddress(InetAddress.getLoopbackAddress());
 		factory.setWorkers(2);
 		factory.setThreads(4);
 		factory.setIoThreads(2);
@@ -83,6 +85,14 @@ final class TestServer implements AutoCloseable {
 			self[0].count("/block");
 			await(self[0].release);
 			return ServerResponse.ok().bodyValue("released");
+		}).andRoute(GET("/actuator/block"), (request) -> {
+			self[0].count("/actuator/block");
+			await(self[0].release);
+			return ServerResponse.ok().bodyValue("released");
+		}).andRoute(GET("/actuator/stubborn"), (request) -> {
+			self[0].count("/actuator/stubborn");
+			sleepIgnoringInterrupts(Long.parseLong(request.queryParam("ms").orElse("3000")));
+			return ServerResponse.ok().bodyValue("done");
 		}).andRoute(GET("/sleep"), (request) -> {
 			self[0].count("/sleep");
 			sleep(Long.parseLong(request.queryParam("ms").orElse("10")));
@@ -95,6 +105,9 @@ final class TestServer implements AutoCloseable {
 			self[0].count("/stubborn");
 			sleepIgnoringInterrupts(Long.parseLong(request.queryParam("ms").orElse("3000")));
 			return ServerResponse.ok().bodyValue("done");
+		}).andRoute(GET("/big"), (request) -> {
+			self[0].count("/big");
+			return ServerResponse.ok().bodyValue(new byte[Integer.parseInt(request.queryParam("bytes").orElse("1000"))]);
 		}).andRoute(POST("/echo-thread"), (request) -> request.bodyToMono(String.class)
 			.map((body) -> body.length() + " bytes decoded on " + Thread.currentThread().getName())
 			.flatMap((text) -> ServerResponse.ok().bodyValue(text)));
@@ -114,7 +127,7 @@ final class TestServer implements AutoCloseable {
 	}
 
 	URI uri(String path) {
-		return URI.create("http://127.0.0.1:" + port() + path);
+		return URI.create("http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + port() + path);
 	}
 
 	HttpResponse<String> get(String path) throws IOException, InterruptedException {

@@ -140,4 +140,18 @@ class PreforkEndpointIntegrationTests {
 		}
 	}
 
+	@Test
+	void scalingBeyondTheRangeIsABadRequestThatChangesNothing() throws Exception {
+		try (ActuatorTestApplication.Running app = new ActuatorTestApplication.Running("--prefork.workers=2",
+				"--management.endpoint.prefork.access=unrestricted")) {
+			assertThat(app.post("/actuator/prefork", "{\"workers\": 100000}").statusCode()).isEqualTo(400);
+			assertThat(app.post("/actuator/prefork", "{\"change\": 2147483647}").statusCode()).isEqualTo(400);
+			assertThat(app.post("/actuator/prefork", "{\"change\": -2147483648}").statusCode()).isEqualTo(400);
+			assertThat(app.post("/actuator/prefork", "{\"change\": -2}").statusCode()).isEqualTo(400);
+			assertThat(app.json("/actuator/prefork").path("arbiter").path("workers").path("target").asInt())
+				.isEqualTo(2);
+			assertThat(app.server().getArbiter().getWorkers()).hasSize(2);
+		}
+	}
+
 }
