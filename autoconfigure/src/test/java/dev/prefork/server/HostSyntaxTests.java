@@ -1,0 +1,28 @@
+package dev.prefork.server;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link HostSyntax}: the Host field value grammar of RFC 9110 §7.2
+ * ({@code uri-host [ ":" port ]}, with RFC 3986's IP-literal and reg-name).
+ */
+class HostSyntaxTests {
+
+	@ParameterizedTest
+	@ValueSource(strings = { "example.com", "example.com:8080", "127.0.0.1", "127.0.0.1:80", "[::1]", "[::1]:8080",
+			"[2001:db8::7]", "0.0.0.0=5000", "a-b_c~d", "sub!$&'()*+,;=delims", "", "example.com:", "[::1]:" })
+	void validHostValuesAreAccepted(String value) {
+		assertThat(HostSyntax.isValid(value)).isTrue();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "a b", "a/b", "a@b", "user@example.com", "a:b:c", "example.com:8o", "example.com:123456",
+			"[::1", "[]", "[::1]x", "[g::1]", "caf\u00e9", "a\tb", "a#b", "a?b" })
+	void invalidHostValuesAreRefused(String value) {
+		assertThat(HostSyntax.isValid(value)).isFalse();
+	}
+
+}
