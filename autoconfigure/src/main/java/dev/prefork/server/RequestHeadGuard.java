@@ -103,7 +103,12 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 	}
 
 	private HttpResponseStatus check(HttpRequest request) {
-		return RequestHeadRules.check(request, this.limitRequestFields, this.limitRequestFieldSize);
+		HttpResponseStatus refusal = RequestHeadRules.check(request, this.limitRequestFields,
+				this.limitRequestFieldSize);
+		if (refusal == null) {
+			RequestHeadNormalizer.normalize(request);
+		}
+		return refusal;
 	}
 
 	private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status) {

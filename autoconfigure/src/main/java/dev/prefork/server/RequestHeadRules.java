@@ -25,8 +25,9 @@ final class RequestHeadRules {
 
 	static @Nullable HttpResponseStatus check(HttpRequest request, int limitRequestFields, int limitRequestFieldSize) {
 		HttpVersion version = request.protocolVersion();
-		if (version.majorVersion() != 1 || version.minorVersion() > 1) {
-			return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+		HttpResponseStatus unsupported = checkVersion(version);
+		if (unsupported != null) {
+			return unsupported;
 		}
 		HttpHeaders headers = request.headers();
 		if (headers.size() > limitRequestFields) {
@@ -48,9 +49,24 @@ final class RequestHeadRules {
 		return checkTarget(request.method(), request.uri());
 	}
 
+	private static @Nullable HttpResponseStatus checkVersion(HttpVersion version) {
+		if (version.majorVersion() != 1) {
+			return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED; // RFC 9110 §2.5, §15.6.6
+		}
+		if (version.minorVersion() <= 1 && version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
+			// RFC 9112 §2.3: HTTP-name is case-sensitive. Netty upper-cases the version before
+			// parsing it, but hands the exact text "HTTP/1.1" or "HTTP/1.0" over as one of its two
+			// constants, so another instance of those versions was spelled in another case. (For
+			// HTTP/1.2 and later the original case cannot be told.)
+			return HttpResponseStatus.BAD_REQUEST;
+		}
+		return null; // HTTP/1.2 to 1.9 are processed as HTTP/1.1 (RFC 9110 §2.5)
+	}
+
 	private static @Nullable HttpResponseStatus checkHost(HttpVersion version, List<String> hosts) {
-		if (hosts.size() > 1 || (hosts.isEmpty() && version.minorVersion() == 1)) {
-			return HttpResponseStatus.BAD_REQUEST; // RFC 9112 §3.2: exactly one Host in HTTP/1.1
+		if (hosts.size() > 1 || (hosts.isEmpty() && version.minorVersion() >= 1)) {
+			// RFC 9112 §3.2: exactly one Host in HTTP/1.1, whatever the target's form
+			return HttpResponseStatus.BAD_REQUEST;
 		}
 		if (!hosts.isEmpty() && !HostSyntax.isValid(hosts.get(0))) {
 			return HttpResponseStatus.BAD_REQUEST;
@@ -80,21 +96,22 @@ final class RequestHeadRules {
 		return null;
 	}
 
-	private static @Nullable HttpResponseStatus checkTarget(HttpMethod method, String uri) {
-		if (uri.startsWith("/")) {
-			return null;
+	private static @Nullable HttpResponseStatus checkTarget(HttpMethod method, String target) {
+		if (HttpMethod.CONNECT.equals(method)) {
+			// RFC 9110 §9.3.6: CONNECT asks for a tunnel to host:port, which an origin server does
+			// not open. 501, not 405: a 405 must carry an Allow field (RFC 9110 §15.5.6) listing
+			// the resource's methods, which nothing here can know.
+			return TargetSyntax.isAuthorityForm(target) ? HttpResponseStatus.NOT_IMPLEMENTED
+					: HttpResponseStatus.BAD_REQUEST;
 		}
-		if (uri.equals("*")) {
-			return (method == HttpMethod.OPTIONS) ? null : HttpResponseStatus.BAD_REQUEST;
+		if (target.equals("*")) {
+			return HttpMethod.OPTIONS.equals(method) ? null : HttpResponseStatus.BAD_REQUEST; // RFC 9112 §3.2.4
 		}
-		int scheme = uri.indexOf("://");
-		if (scheme > 0 && uri.substring(0, scheme).chars().allMatch(Character::isLetter)) {
-			return null; // absolute-form, which servers must accept (RFC 9112 §3.2.2)
-		}
-		if (method == HttpMethod.CONNECT) {
-			return HttpResponseStatus.METHOD_NOT_ALLOWED; // we are an origin server, not a proxy
-		}
-		return HttpResponseStatus.BAD_REQUEST;
+		// Origin-form, or absolute-form, which servers must accept (RFC 9112 §3.2.2); anything else,
+		// authority-form outside CONNECT included (§3.2.3), is no target this server can serve.
+		boolean valid = target.startsWith("/") ? TargetSyntax.isOriginForm(target)
+				: TargetSyntax.isHttpAbsoluteForm(target);
+		return valid ? null : HttpResponseStatus.BAD_REQUEST;
 	}
 
 }

@@ -27,30 +27,134 @@ class RequestHeadRulesTests {
 	/** Decoded as the factory configures reactor-netty's decoder, with the default settings. */
 	private static final ServerSettings SETTINGS = ServerSettings.builder().build();
 
+	/**
+	 * RFC 9112 §2.3: {@code HTTP-version = HTTP-name "/" DIGIT "." DIGIT}, {@code HTTP-name} being
+	 * case-sensitive {@code HTTP}. RFC 9110 §2.5: a higher minor version of HTTP/1 is answered as
+	 * the highest we implement (1.1); another major version gets 505.
+	 */
 	@ParameterizedTest(name = "{0} -> {1}")
 	@CsvSource(delimiter = '|', textBlock = """
 			HTTP/1.1   | accept
 			HTTP/1.0   | accept
+			HTTP/1.2   | accept
+			HTTP/1.9   | accept
 			HTTP/2.0   | 505
+			HTTP/3.0   | 505
 			HTTP/0.9   | 505
+			http/1.1   | 400
+			Http/1.0   | 400
 			HTTP/1.10  | decoder
+			HTTP/01.1  | decoder
 			HTTP/1     | decoder
+			HTTP/1.1.1 | decoder
 			HTTPS/1.1  | decoder
 			""")
 	void versionRule(String version, String verdict) {
 		assertThat(verdict("GET / " + version, "Host: x")).isEqualTo(verdict);
 	}
 
+	/**
+	 * RFC 9112 §3: {@code request-line = method SP request-target SP HTTP-version}, the method a
+	 * token. Netty's decoder refuses what does not split into those three words; it splits on
+	 * runs of whitespace, the leniency RFC 9112 §3 allows.
+	 */
+	@ParameterizedTest(name = "[{0}] -> {1}")
+	@CsvSource(delimiter = '|', textBlock = """
+			GET / HTTP/1.1         | accept
+			GET  /  HTTP/1.1       | accept
+			get / HTTP/1.1         | accept
+			-BLARGH / HTTP/1.1     | accept
+			G(ET / HTTP/1.1        | decoder
+			GET:x / HTTP/1.1       | decoder
+			GET /                  | decoder
+			'GET / HTTP/1.1 '      | decoder
+			GET / HTTP/1.1 x       | decoder
+			GET /a b HTTP/1.1      | decoder
+			""")
+	void requestLineRule(String requestLine, String verdict) {
+		assertThat(verdict(requestLine, "Host: x")).isEqualTo(verdict);
+	}
+
+	/**
+	 * RFC 9112 §3.2.1: origin-form is {@code absolute-path [ "?" query ]}, made of RFC 3986
+	 * {@code pchar}s, {@code "/"} and {@code "?"}; a fragment, a raw non-ASCII byte or a broken
+	 * percent-encoding is not a request-target.
+	 */
+	@ParameterizedTest(name = "{0} -> {1}")
+	@CsvSource(delimiter = '|', textBlock = """
+			/                        | accept
+			/a/b;c=d?x=1&y=/?z       | accept
+			/caf%C3%A9               | accept
+			//keeping_slashes        | accept
+			/a:b@c!$&()*+,;=-._~      | accept
+			/a#frag                  | 400
+			/a%zz                    | 400
+			/a%4                     | 400
+			/with_"quotes"           | 400
+			/a{b}                    | 400
+			'/a|b'                   | 400
+			/a\\b                    | 400
+			/a^b                     | 400
+			/a<b>                    | 400
+			/café                    | 400
+			a/b                      | 400
+			""")
+	void originFormRule(String target, String verdict) {
+		assertThat(verdict("GET " + target + " HTTP/1.1", "Host: x")).isEqualTo(verdict);
+	}
+
+	/**
+	 * RFC 9112 §3.2.2: origin servers accept absolute-form. RFC 9110 §4.2.1/§4.2.2: an http(s)
+	 * URI has a non-empty host, the scheme compared case-insensitively; §4.2.4: userinfo is an
+	 * error. This server serves only http and https URIs.
+	 */
+	@ParameterizedTest(name = "{0} -> {1}")
+	@CsvSource(delimiter = '|', textBlock = """
+			http://x/a                 | accept
+			HTTP://x/a                 | accept
+			hTTps://x:8443/a?b         | accept
+			http://x                   | accept
+			http://x?q                 | accept
+			http://[::1]:8080/         | accept
+			http://x/a#f               | 400
+			http://x/a%zz              | 400
+			http://user@x/a            | 400
+			http://user:pw@x:80/a      | 400
+			http:///a                  | 400
+			http://:80/a               | 400
+			http://x:8o/a              | 400
+			http:x/a                   | 400
+			ftp://x/a                  | 400
+			urn:isbn:0451450523        | 400
+			""")
+	void absoluteFormRule(String target, String verdict) {
+		assertThat(verdict("GET " + target + " HTTP/1.1", "Host: x")).isEqualTo(verdict);
+	}
+
+	/**
+	 * RFC 9112 §3.2.3/§3.2.4 and RFC 9110 §9.3.6: authority-form only with CONNECT, CONNECT only
+	 * with authority-form ({@code host ":" port}), {@code *} only with OPTIONS. A well-formed
+	 * CONNECT gets 501: an origin server opens no tunnels, and a 405 would owe an Allow field
+	 * (RFC 9110 §15.5.6) naming methods no request-head check can know.
+	 */
 	@ParameterizedTest(name = "{0} {1} -> {2}")
 	@CsvSource(delimiter = '|', textBlock = """
-			GET     | /a/b?c=d            | accept
-			GET     | http://x/a          | accept
-			OPTIONS | *                   | accept
-			GET     | *                   | 400
-			GET     | a/b                 | 400
-			GET     | x:80                | 400
+			OPTIONS | *             | accept
+			OPTIONS | http://x      | accept
+			GET     | *             | 400
+			POST    | *             | 400
+			GET     | x:80          | 400
+			CONNECT | x:443         | 501
+			CONNECT | [::1]:443     | 501
+			CONNECT | x             | 400
+			CONNECT | x:            | 400
+			CONNECT | :443          | 400
+			CONNECT | user@x:443    | 400
+			CONNECT | /             | 400
+			CONNECT | *             | 400
+			CONNECT | http://x/     | 400
 			""")
-	void targetRule(String method, String target, String verdict) {
+	void targetFormPerMethodRule(String method, String target, String verdict) {
 		assertThat(verdict(method + " " + target + " HTTP/1.1", "Host: x")).isEqualTo(verdict);
 	}
 
@@ -61,11 +165,29 @@ class RequestHeadRulesTests {
 			HTTP/1.1 | ''                       | 400
 			HTTP/1.1 | Host: a ; Host: b        | 400
 			HTTP/1.1 | Host: a b                | 400
+			HTTP/1.1 | Host: a%zz               | 400
+			HTTP/1.1 | Host: a%41               | accept
+			HTTP/1.2 | ''                       | 400
 			HTTP/1.0 | ''                       | accept
 			HTTP/1.0 | Host: a ; Host: b        | 400
 			""")
 	void hostRule(String version, String fields, String verdict) {
 		assertThat(verdict("GET / " + version, fields(fields))).isEqualTo(verdict);
+	}
+
+	/**
+	 * RFC 9112 §3.2: the Host rules hold for every HTTP/1.1 request, absolute-form included, even
+	 * though §3.2.2 then has the target's authority win over the Host field's value.
+	 */
+	@ParameterizedTest(name = "{0} with {1} -> {2}")
+	@CsvSource(delimiter = '|', textBlock = """
+			HTTP/1.1 | Host: other.example      | accept
+			HTTP/1.1 | ''                       | 400
+			HTTP/1.1 | Host: a ; Host: b        | 400
+			HTTP/1.0 | ''                       | accept
+			""")
+	void hostRuleForAbsoluteForm(String version, String fields, String verdict) {
+		assertThat(verdict("GET http://x/a " + version, fields(fields))).isEqualTo(verdict);
 	}
 
 	@ParameterizedTest(name = "{0} with {1} -> {2}")
@@ -77,6 +199,7 @@ class RequestHeadRulesTests {
 			HTTP/1.1 | Transfer-Encoding: chunked, gzip                            | decoder
 			HTTP/1.1 | Transfer-Encoding: chunked ; Content-Length: 5              | decoder
 			HTTP/1.0 | Transfer-Encoding: chunked                                  | decoder
+			HTTP/1.2 | Transfer-Encoding: chunked                                  | decoder
 			""")
 	void framingRule(String version, String fields, String verdict) {
 		assertThat(verdict("POST / " + version, fields("Host: x ; " + fields))).isEqualTo(verdict);
