@@ -1,4 +1,5 @@
-// Mirrors Spring Boot 4.1.2's CompressionCustomizer (org.springframework.boot.reactor.netty, package-private there); keep in step with it.
+// Mirrors Spring Boot 4.1.2's CompressionCustomizer (org.springframework.boot.reactor.netty,
+// package-private there); keep in step with it.
 package dev.prefork.server;
 
 import java.util.Arrays;

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
@@ -104,7 +105,7 @@ class CompressionCustomizerTests {
 	}
 
 	private static HttpResponse<byte[]> exchange(Compression compression, String contentType, String method,
-			String userAgent) throws Exception {
+			@Nullable String userAgent) throws Exception {
 		try (TestServer server = TestServer.start((factory) -> {
 			factory.setAddress(InetAddress.getLoopbackAddress());
 			factory.setCompression(compression);

@@ -14,7 +14,8 @@ class HostSyntaxTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "example.com", "example.com:8080", "127.0.0.1", "127.0.0.1:80", "[::1]", "[::1]:8080",
-			"[2001:db8::7]", "0.0.0.0=5000", "a-b_c~d", "caf%C3%A9.example", "sub!$&'()*+,;=delims", "", "example.com:", "[::1]:" })
+			"[2001:db8::7]", "0.0.0.0=5000", "a-b_c~d", "caf%C3%A9.example", "sub!$&'()*+,;=delims", "", "example.com:",
+			"[::1]:" })
 	void validHostValuesAreAccepted(String value) {
 		assertThat(HostSyntax.isValid(value)).isTrue();
 	}

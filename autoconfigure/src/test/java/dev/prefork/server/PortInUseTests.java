@@ -83,7 +83,8 @@ class PortInUseTests {
 				arguments("NIO, address in use",
 						ChannelBindException.fail(address, new BindException("Address already in use")), true),
 				arguments("NIO, cannot assign",
-						ChannelBindException.fail(address, new BindException("Cannot assign requested address")), false),
+						ChannelBindException.fail(address, new BindException("Cannot assign requested address")),
+						false),
 				arguments("not a bind failure", new IllegalStateException("Address already in use"), false));
 	}
 

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -52,7 +53,7 @@ class RequestHeadNormalizerTests {
 		assertThat(request.uri()).isEqualTo(expectedTarget);
 	}
 
-	private static HttpRequest request(HttpMethod method, String target, HttpVersion version, String host) {
+	private static HttpRequest request(HttpMethod method, String target, HttpVersion version, @Nullable String host) {
 		HttpRequest request = new DefaultHttpRequest(version, method, target);
 		if (host != null) {
 			request.headers().set(HttpHeaderNames.HOST, host);

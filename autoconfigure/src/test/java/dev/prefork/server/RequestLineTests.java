@@ -41,8 +41,8 @@ class RequestLineTests {
 
 	/** These never reach the guard: Netty's decoder refuses them, and the answer is still well-formed. */
 	@ParameterizedTest
-	@ValueSource(strings = { "GET /hello HTTP/1.10", "GET /hello HTTP/01.1", "GET /hello HTTP/1", "GET /hello HTTPS/1.1",
-			"GET /hello", "GET /hello HTTP/1.1 ", "GET /a b HTTP/1.1", "G(ET /hello HTTP/1.1" })
+	@ValueSource(strings = { "GET /hello HTTP/1.10", "GET /hello HTTP/01.1", "GET /hello HTTP/1",
+			"GET /hello HTTPS/1.1", "GET /hello", "GET /hello HTTP/1.1 ", "GET /a b HTTP/1.1", "G(ET /hello HTTP/1.1" })
 	void requestLineTheDecoderRefusesIsAnswered400AsHttp11AndClosed(String requestLine) throws Exception {
 		assertRefused(requestLine + "\r\nHost: x\r\n\r\n", "HTTP/1.1 400 Bad Request");
 	}
