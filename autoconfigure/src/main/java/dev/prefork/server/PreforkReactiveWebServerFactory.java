@@ -117,22 +117,7 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	}
 
 	private HttpServer compress(HttpServer server, Compression compression) {
-		DataSize minSize = compression.getMinResponseSize();
-		List<MimeType> mimeTypes = Arrays.stream(compression.getMimeTypes()).map(MimeType::valueOf).toList();
-		List<String> excludedAgents = (compression.getExcludedUserAgents() != null)
-				? Arrays.asList(compression.getExcludedUserAgents()) : List.of();
-		return server.compress((request, response) -> {
-			String agent = request.requestHeaders().get(HttpHeaderNames.USER_AGENT);
-			if (agent != null && excludedAgents.stream().anyMatch(agent::contains)) {
-				return false;
-			}
-			String length = response.responseHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
-			if (length != null && Long.parseLong(length) < minSize.toBytes()) {
-				return false;
-			}
-			String type = response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE);
-			return type != null && mimeTypes.stream().anyMatch((mime) -> mime.isCompatibleWith(MimeType.valueOf(type)));
-		});
+		return new CompressionCustomizer(compression).apply(server);
 	}
 
 	private HttpProtocol[] listProtocols() {

@@ -91,11 +91,7 @@ public class PreforkWebServer implements WebServer {
 		catch (Exception ex) {
 			this.arbiter.stop();
 			disposeLoops();
-			PortInUseException.ifCausedBy(ex, ChannelBindException.class, (bindException) -> {
-				if (bindException.localPort() > 0) {
-					PortInUseException.throwIfPortBindingException(bindException, bindException::localPort);
-				}
-			});
+			PortInUse.throwIfCausedBy(ex);
 			throw new WebServerException("Unable to start Prefork", ex);
 		}
 		logger.info("Prefork started on port " + getPort() + " with " + this.settings.workers() + " workers x "

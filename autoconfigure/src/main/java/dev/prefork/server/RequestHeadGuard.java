@@ -103,77 +103,12 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 	}
 
 	private HttpResponseStatus check(HttpRequest request) {
-		HttpVersion version = request.protocolVersion();
-		if (version.majorVersion() != 1 || version.minorVersion() > 1) {
-			return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+		HttpResponseStatus refusal = RequestHeadRules.check(request, this.limitRequestFields,
+				this.limitRequestFieldSize);
+		if (refusal == null) {
+			RequestHeadNormalizer.normalize(request);
 		}
-		HttpHeaders headers = request.headers();
-		if (headers.size() > this.limitRequestFields) {
-			return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
-		}
-		for (Map.Entry<String, String> header : headers) {
-			if (header.getKey().length() + 2 + header.getValue().length() > this.limitRequestFieldSize) {
-				return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
-			}
-		}
-		HttpResponseStatus host = checkHost(version, headers.getAll(HttpHeaderNames.HOST));
-		if (host != null) {
-			return host;
-		}
-		HttpResponseStatus framing = checkFraming(version, headers);
-		if (framing != null) {
-			return framing;
-		}
-		return checkTarget(request.method(), request.uri());
-	}
-
-	private HttpResponseStatus checkHost(HttpVersion version, List<String> hosts) {
-		if (hosts.size() > 1 || (hosts.isEmpty() && version.minorVersion() == 1)) {
-			return HttpResponseStatus.BAD_REQUEST; // RFC 9112 §3.2: exactly one Host in HTTP/1.1
-		}
-		if (!hosts.isEmpty() && !HostSyntax.isValid(hosts.get(0))) {
-			return HttpResponseStatus.BAD_REQUEST;
-		}
-		return null;
-	}
-
-	private HttpResponseStatus checkFraming(HttpVersion version, HttpHeaders headers) {
-		List<String> encodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-		if (encodings.isEmpty()) {
-			return null;
-		}
-		if (encodings.size() > 1 || version.minorVersion() == 0 || headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-			return HttpResponseStatus.BAD_REQUEST; // ambiguous framing is how requests get smuggled
-		}
-		String[] codings = encodings.get(0).split(",");
-		for (int i = 0; i < codings.length; i++) {
-			String coding = codings[i].trim().toLowerCase(Locale.ROOT);
-			if (!coding.equals("chunked")) {
-				return (coding.isEmpty() || i == codings.length - 1) ? HttpResponseStatus.BAD_REQUEST
-						: HttpResponseStatus.NOT_IMPLEMENTED;
-			}
-			if (i != codings.length - 1) {
-				return HttpResponseStatus.BAD_REQUEST; // chunked must be the final coding, once
-			}
-		}
-		return null;
-	}
-
-	private HttpResponseStatus checkTarget(HttpMethod method, String uri) {
-		if (uri.startsWith("/")) {
-			return null;
-		}
-		if (uri.equals("*")) {
-			return (method == HttpMethod.OPTIONS) ? null : HttpResponseStatus.BAD_REQUEST;
-		}
-		int scheme = uri.indexOf("://");
-		if (scheme > 0 && uri.substring(0, scheme).chars().allMatch(Character::isLetter)) {
-			return null; // absolute-form, which servers must accept (RFC 9112 §3.2.2)
-		}
-		if (method == HttpMethod.CONNECT) {
-			return HttpResponseStatus.METHOD_NOT_ALLOWED; // we are an origin server, not a proxy
-		}
-		return HttpResponseStatus.BAD_REQUEST;
+		return refusal;
 	}
 
 	private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status) {
