@@ -9,7 +9,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
-import reactor.netty.ChannelBindException;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -18,7 +17,6 @@ import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.web.server.GracefulShutdownCallback;
 import org.springframework.boot.web.server.GracefulShutdownResult;
-import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.WebServerException;
@@ -79,7 +77,7 @@ public class PreforkWebServer implements WebServer {
 		try {
 			this.arbiter.start();
 		}
-		catch (WorkerBootException ex) {
+		catch (RuntimeException ex) {
 			disposeLoops();
 			throw new WebServerException("Prefork could not start: " + ex.getMessage(), ex);
 		}
