@@ -17,6 +17,7 @@ import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.http.ReactiveHttpInputMessage;
@@ -38,7 +39,7 @@ import dev.prefork.server.WorkerInitializer;
 		beforeName = "org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServerAutoConfiguration")
 @ConditionalOnClass({ ReactiveHttpInputMessage.class, HttpServer.class })
 @ConditionalOnWebApplication(type = Type.REACTIVE)
-@ConditionalOnBooleanProperty(name = "prefork.enabled", matchIfMissing = true)
+@Conditional(OnPreforkEnabledCondition.class)
 @EnableConfigurationProperties(PreforkProperties.class)
 @Import(ReactiveWebServerConfiguration.class)
 public final class PreforkAutoConfiguration {

@@ -215,6 +215,17 @@ class PreforkAutoConfigurationTests {
 		});
 	}
 
+	@Test
+	void whenPreforkEnabledIsNeitherTrueNorFalseStartupFailsNamingIt() {
+		this.contextRunner.withPropertyValues("prefork.enabled=maybe").run((context) -> {
+			assertThat(context).hasFailed();
+			Throwable root = NestedExceptionUtils.getRootCause(context.getStartupFailure());
+			assertThat(root).isInstanceOf(InvalidPreforkPropertyException.class)
+				.hasMessageContaining("'prefork.enabled'")
+				.hasMessageContaining("true or false");
+		});
+	}
+
 	private static void assertNoPreforkBeans(ApplicationContext context) {
 		assertThat(context.getBeanNamesForType(PreforkReactiveWebServerFactory.class)).isEmpty();
 		assertThat(context.getBeanNamesForType(PreforkProperties.class)).isEmpty();
