@@ -94,9 +94,22 @@ SERVERS = [
 # Longest warm-up per server and repetition (see Harness.warm_up).
 WARMUP_MAX_S = 45
 
-# Offered concurrency of the overload scenario: 4 x what default Prefork admits at once
-# (2 workers x (8 threads + 64 queued)), the same for every server.
-OVERLOAD_CONNECTIONS = 4 * 2 * (8 + 64)
+SAMPLE_CONFIG = os.path.join(ROOT, "sample-app/src/main/resources/application.yml")
+
+
+def sample_admission():
+    """Requests the sample app (which the harness runs as Prefork) admits at once: workers x
+    (threads + queue-capacity), read from its application.yml, the one place they are set."""
+    with open(SAMPLE_CONFIG) as config:
+        text = config.read()
+    value = {key: int(re.search(r"(?m)^  " + key + r":\s*(\d+)", text).group(1))
+             for key in ("workers", "threads", "queue-capacity")}
+    return value["workers"] * (value["threads"] + value["queue-capacity"])
+
+
+# Offered concurrency of the overload scenario: 4 x what the sample app admits at once, the
+# same for every server.
+OVERLOAD_CONNECTIONS = 4 * sample_admission()
 
 
 @dataclass
@@ -125,7 +138,7 @@ SCENARIOS = [
     Scenario("work20-c256", "/work?ms=20", 256, 10, service_ms=20,
              description="blocking 20 ms, keep-alive, c=256 (more clients than threads + queue)"),
     Scenario("overload", "/work?ms=100", OVERLOAD_CONNECTIONS, 30, service_ms=100,
-             description=f"blocking 100 ms, c={OVERLOAD_CONNECTIONS} (4x default Prefork's admission "
+             description=f"blocking 100 ms, c={OVERLOAD_CONNECTIONS} (4x the sample app's admission "
                          "capacity), clients retry at once"),
 ]
 
