@@ -52,7 +52,8 @@ public final class Arbiter {
 
 	private final WorkerListener listener = new Listener();
 
-	private final WorkerSpawner spawner = new WorkerSpawner(() -> this.commands.offer(WAKE_UP));
+	/** Boots replacements; a new one for every start, as a stopped one boots nothing more. */
+	private WorkerSpawner spawner = newSpawner();
 
 	private final ArbiterCounters counters = new ArbiterCounters();
 
@@ -115,6 +116,7 @@ public final class Arbiter {
 		this.slots = booted;
 		this.spawning = new Spawn[booted.length];
 		this.lane = lane;
+		this.spawner = newSpawner();
 		this.running = true;
 		publish();
 		Thread arbiter = new Thread(this::loop, "prefork-arbiter");
@@ -173,6 +175,10 @@ public final class Arbiter {
 	 */
 	public void scaleBy(int change) {
 		command(() -> applyScale(clampWorkers((long) this.slots.length + change)));
+	}
+
+	private WorkerSpawner newSpawner() {
+		return new WorkerSpawner(() -> this.commands.offer(WAKE_UP));
 	}
 
 	private static int clampWorkers(long workers) {
