@@ -1,0 +1,4 @@
+/**
+ * Spring application events published when workers boot, retire and exit.
+ */
+package dev.prefork.event;
