@@ -2,14 +2,12 @@ package dev.prefork.server;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +44,7 @@ class ArbiterTests {
 		arbiter.stop();
 		assertThat(arbiter.getWorkers()).isEmpty();
 		assertThat(arbiter.getExited()).isEqualTo(3);
-		await().atMost(Duration.ofSeconds(10)).until(() -> workerThreads().isEmpty());
+		await().atMost(Duration.ofSeconds(10)).until(() -> LiveThreads.workers().isEmpty());
 	}
 
 	@Test
@@ -108,9 +106,9 @@ class ArbiterTests {
 		awaitQuietly(inSecondBoot);
 		arbiter.stop();
 		this.arbiter = null;
-		assertThat(workerThreads()).as("the booting worker's threads").isNotEmpty();
+		assertThat(LiveThreads.workers()).as("the booting worker's threads").isNotEmpty();
 		release.countDown();
-		await().atMost(Duration.ofSeconds(10)).until(() -> workerThreads().isEmpty());
+		await().atMost(Duration.ofSeconds(10)).until(() -> LiveThreads.workers().isEmpty());
 	}
 
 	@Test
@@ -137,7 +135,7 @@ class ArbiterTests {
 			this.arbiter = null;
 			assertThat(arbiter.getExited()).as("round %d", round).isEqualTo(this.exited.size());
 			assertThat(this.exited).doesNotHaveDuplicates();
-			await().atMost(Duration.ofSeconds(10)).until(() -> workerThreads().isEmpty());
+			await().atMost(Duration.ofSeconds(10)).until(() -> LiveThreads.workers().isEmpty());
 		}
 	}
 
@@ -153,16 +151,6 @@ class ArbiterTests {
 		this.arbiter = new Arbiter(settings.build(), initializer, new WorkerPool(), this.halted::set, List.of(listener));
 		this.arbiter.start();
 		return this.arbiter;
-	}
-
-	private static Set<String> workerThreads() {
-		return Thread.getAllStackTraces()
-			.keySet()
-			.stream()
-			.filter(Thread::isAlive)
-			.map(Thread::getName)
-			.filter((name) -> name.startsWith("prefork-w"))
-			.collect(Collectors.toSet());
 	}
 
 	private static void awaitQuietly(CountDownLatch latch) {

@@ -32,18 +32,18 @@ class BufferLeakTests {
 	private static final HttpHandler HANDLER = RouterFunctions.toHttpHandler(RouterFunctions
 		.route(POST("/slow-upload"), (request) -> request.bodyToFlux(DataBuffer.class).doOnNext((chunk) -> {
 			try {
-				sleep(100);
+				TestServer.sleep(100);
 			}
 			finally {
 				DataBufferUtils.release(chunk);
 			}
 		}).then(ServerResponse.ok().bodyValue("read")))
 		.andRoute(GET("/late"), (request) -> {
-			sleepIgnoringInterrupts(600);
+			TestServer.sleepIgnoringInterrupts(600);
 			return ServerResponse.ok().bodyValue("late answer");
 		})
 		.andRoute(GET("/block"), (request) -> {
-			sleep(1500);
+			TestServer.sleep(1500);
 			return ServerResponse.ok().bodyValue("done");
 		}));
 
@@ -116,32 +116,6 @@ class BufferLeakTests {
 			server.close();
 		}
 		assertThat(NettyLeakCheck.collectLeaks()).isEmpty();
-	}
-
-	private static void sleep(long millis) {
-		try {
-			Thread.sleep(millis);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("interrupted", ex);
-		}
-	}
-
-	private static void sleepIgnoringInterrupts(long millis) {
-		long deadline = System.nanoTime() + Duration.ofMillis(millis).toNanos();
-		boolean interrupted = false;
-		while (System.nanoTime() < deadline) {
-			try {
-				Thread.sleep(Math.max(1, Duration.ofNanos(deadline - System.nanoTime()).toMillis()));
-			}
-			catch (InterruptedException ex) {
-				interrupted = true;
-			}
-		}
-		if (interrupted) {
-			Thread.currentThread().interrupt();
-		}
 	}
 
 	@FunctionalInterface

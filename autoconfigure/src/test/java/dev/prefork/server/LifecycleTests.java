@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,9 +30,9 @@ class LifecycleTests {
 	void stopLeavesNoPreforkThreadRunning() throws Exception {
 		TestServer server = TestServer.start((factory) -> factory.setWorkers(3));
 		assertThat(server.get("/hello").statusCode()).isEqualTo(200);
-		assertThat(preforkThreads()).isNotEmpty();
+		assertThat(LiveThreads.prefork()).isNotEmpty();
 		server.close();
-		await().atMost(Duration.ofSeconds(10)).until(() -> preforkThreads().isEmpty());
+		await().atMost(Duration.ofSeconds(10)).until(() -> LiveThreads.prefork().isEmpty());
 	}
 
 	@Test
@@ -59,7 +58,7 @@ class LifecycleTests {
 			.withMessageContaining("Worker 2 failed to boot")
 			.withMessageContaining("cache warm-up failed");
 		assertThat(server.getPort()).isEqualTo(-1);
-		await().atMost(Duration.ofSeconds(10)).until(() -> preforkThreads().isEmpty());
+		await().atMost(Duration.ofSeconds(10)).until(() -> LiveThreads.prefork().isEmpty());
 	}
 
 	@Test
@@ -107,7 +106,7 @@ class LifecycleTests {
 		assertThat(inFlight.get().body()).isEqualTo("released");
 		await().until(() -> result.get() == GracefulShutdownResult.IDLE);
 		server.close();
-		await().atMost(Duration.ofSeconds(10)).until(() -> preforkThreads().isEmpty());
+		await().atMost(Duration.ofSeconds(10)).until(() -> LiveThreads.prefork().isEmpty());
 	}
 
 	@Test
@@ -122,16 +121,6 @@ class LifecycleTests {
 			assertThat(refused.hasHeader("connection", "close")).isTrue();
 			assertThat(server.invocations("/hello")).isEqualTo(1);
 		}
-	}
-
-	private static Set<String> preforkThreads() {
-		return Thread.getAllStackTraces()
-			.keySet()
-			.stream()
-			.filter(Thread::isAlive)
-			.map(Thread::getName)
-			.filter((name) -> name.startsWith("prefork-"))
-			.collect(java.util.stream.Collectors.toSet());
 	}
 
 }

@@ -5,8 +5,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.netty.channel.unix.Errors.NativeIoException;
@@ -44,7 +42,7 @@ class PortInUseTests {
 				.withCauseInstanceOf(Throwable.class);
 			assertThat(server.getPort()).isEqualTo(-1);
 		}
-		await().atMost(Duration.ofSeconds(10)).until(() -> preforkThreads().isEmpty());
+		await().atMost(Duration.ofSeconds(10)).until(() -> LiveThreads.prefork().isEmpty());
 	}
 
 	@Test
@@ -54,7 +52,7 @@ class PortInUseTests {
 		WebServer server = factory.getWebServer((request, response) -> response.setComplete());
 		assertThatExceptionOfType(WebServerException.class).isThrownBy(server::start)
 			.isNotInstanceOf(PortInUseException.class);
-		await().atMost(Duration.ofSeconds(10)).until(() -> preforkThreads().isEmpty());
+		await().atMost(Duration.ofSeconds(10)).until(() -> LiveThreads.prefork().isEmpty());
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -90,16 +88,6 @@ class PortInUseTests {
 
 	private static NativeIoException nativeError(int errno, String message) {
 		return new NativeIoException("bind(..) failed with error(" + errno + "): " + message, errno);
-	}
-
-	private static Set<String> preforkThreads() {
-		return Thread.getAllStackTraces()
-			.keySet()
-			.stream()
-			.filter(Thread::isAlive)
-			.map(Thread::getName)
-			.filter((name) -> name.startsWith("prefork-"))
-			.collect(Collectors.toSet());
 	}
 
 }

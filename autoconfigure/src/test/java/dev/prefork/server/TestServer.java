@@ -163,7 +163,7 @@ final class TestServer implements AutoCloseable {
 		}
 	}
 
-	private static void sleep(long millis) {
+	static void sleep(long millis) {
 		try {
 			Thread.sleep(millis);
 		}
@@ -173,7 +173,7 @@ final class TestServer implements AutoCloseable {
 		}
 	}
 
-	private static void sleepIgnoringInterrupts(long millis) {
+	static void sleepIgnoringInterrupts(long millis) {
 		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
 		long left;
 		while ((left = deadline - System.nanoTime()) > 0) {
