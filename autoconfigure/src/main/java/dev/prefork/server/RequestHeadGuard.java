@@ -15,7 +15,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -43,6 +45,9 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 	/** Whether the body of a dropped request is still arriving. */
 	private boolean droppingContent;
 
+	/** Whether an interim response written as head and last content apart is still open. */
+	private boolean interimOpen;
+
 	private HttpResponseStatus deferredRefusal;
 
 	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer) {
@@ -53,36 +58,46 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 
 	@Override
 	public void channelRead(ChannelHandlerContext ctx, Object msg) {
+		boolean last = msg instanceof LastHttpContent;
 		if (msg instanceof HttpRequest request) {
 			readHead(ctx, request);
 		}
 		else if (this.droppingContent && msg instanceof HttpContent) {
-			this.droppingContent = !(msg instanceof LastHttpContent);
+			this.droppingContent = !last;
 			ReferenceCountUtil.release(msg);
 		}
 		else {
 			ctx.fireChannelRead(msg);
 		}
+		if (last) {
+			this.headTimer.requestReceived(); // also for a FullHttpRequest, once its head was seen
+		}
 	}
 
 	private void readHead(ChannelHandlerContext ctx, HttpRequest request) {
+		this.headTimer.headReceived();
 		if (this.closing) {
 			drop(request);
 			return;
 		}
-		this.headTimer.headReceived();
 		HttpResponseStatus refusal = request.decoderResult().isSuccess() ? check(request) : null;
 		if (refusal != null) {
-			this.closing = true;
+			closing();
 			drop(request);
 			refuse(ctx, refusal);
 			return;
 		}
 		this.pending++;
+		this.headTimer.responsesOwed(true);
 		if (!HttpUtil.isKeepAlive(request)) {
-			this.closing = true; // anything pipelined after it will never be answered
+			closing(); // anything pipelined after it will never be answered
 		}
 		ctx.fireChannelRead(request);
+	}
+
+	private void closing() {
+		this.closing = true;
+		this.headTimer.stop();
 	}
 
 	private void drop(HttpRequest request) {
@@ -92,12 +107,27 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+		if (msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+			// 100 Continue (a FullHttpResponse, hence also a LastHttpContent) and other interim
+			// responses precede the final response: the request is still owed its answer.
+			this.interimOpen = !(msg instanceof LastHttpContent);
+			ctx.write(msg, promise);
+			return;
+		}
 		ctx.write(msg, promise);
 		if (msg instanceof LastHttpContent) {
+			if (this.interimOpen) {
+				this.interimOpen = false;
+				return;
+			}
 			this.pending = Math.max(0, this.pending - 1);
-			this.headTimer.awaitNextHead();
-			if (this.pending == 0 && this.deferredRefusal != null) {
-				writeRefusal(ctx, this.deferredRefusal);
+			if (this.pending == 0) {
+				if (this.deferredRefusal != null) {
+					writeRefusal(ctx, this.deferredRefusal);
+				}
+				else {
+					this.headTimer.responsesOwed(false);
+				}
 			}
 		}
 	}
