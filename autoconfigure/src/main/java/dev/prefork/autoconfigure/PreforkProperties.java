@@ -72,7 +72,9 @@ public class PreforkProperties {
 	private Duration maxWorkerLifetime;
 
 	/**
-	 * Time an idle keep-alive connection is kept open waiting for the next request.
+	 * Time an idle connection is kept open waiting for the next request; 0 disables keep-alive, as in
+	 * gunicorn (each response closes its connection, and a silent connection is closed after
+	 * header-timeout).
 	 */
 	private Duration keepalive = Duration.ofSeconds(15);
 
