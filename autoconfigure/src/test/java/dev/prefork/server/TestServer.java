@@ -1,6 +1,7 @@
 package dev.prefork.server;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,6 +60,7 @@ final class TestServer implements AutoCloseable {
 	private static TestServer start(Consumer<PreforkReactiveWebServerFactory> customizer, HttpHandler handler,
 			TestServer[] holder) {
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory(0);
+		factory.setAddress(InetAddress.getLoopbackAddress()); // never listen beyond this machine
 		factory.setWorkers(2);
 		factory.setThreads(4);
 		factory.setIoThreads(2);
