@@ -9,12 +9,10 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
-import reactor.netty.NettyPipeline;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -85,7 +83,7 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 			.httpRequestDecoder((spec) -> spec.maxInitialLineLength(settings.limitRequestLine())
 				.maxHeaderSize(settings.maxHeaderSectionSize())
 				.validateHeaders(true))
-			.doOnChannelInit((observer, channel, remoteAddress) -> guard(channel, settings));
+			.doOnChannelInit((observer, channel, remoteAddress) -> ProtocolGuards.install(channel, settings));
 		if (settings.keepAlive().isZero()) {
 			// gunicorn's keepalive=0: one request per connection, and a silent new connection
 			// gets no longer than a client has to send its request head.
@@ -103,17 +101,6 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 			server = compress(server, compression);
 		}
 		return server.protocol(listProtocols());
-	}
-
-	private void guard(Channel channel, ServerSettings settings) {
-		if (channel.pipeline().get(NettyPipeline.HttpCodec) == null) {
-			return; // HTTP/2 streams are framed by the HTTP/2 codec; these HTTP/1 checks do not apply
-		}
-		HeadTimer headTimer = new HeadTimer(settings.headerTimeout().toNanos());
-		channel.pipeline().addBefore(NettyPipeline.HttpCodec, "prefork.headTimer", headTimer);
-		channel.pipeline()
-			.addAfter(NettyPipeline.HttpCodec, "prefork.headGuard",
-					new RequestHeadGuard(settings.limitRequestFields(), settings.limitRequestFieldSize(), headTimer));
 	}
 
 	private HttpServer compress(HttpServer server, Compression compression) {

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -36,6 +37,8 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 
 	private final HeadTimer headTimer;
 
+	private final ProtocolGuards guards;
+
 	/** Requests passed on whose response has not been written yet (pipelining keeps order). */
 	private int pending;
 
@@ -50,10 +53,21 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 
 	private HttpResponseStatus deferredRefusal;
 
-	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer) {
+	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer, ProtocolGuards guards) {
 		this.limitRequestFields = limitRequestFields;
 		this.limitRequestFieldSize = limitRequestFieldSize;
 		this.headTimer = headTimer;
+		this.guards = guards;
+	}
+
+	@Override
+	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+		if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+			// An HTTP/2 preface instead of a request line: the HTTP/2 codec has replaced the
+			// HTTP/1.1 one, and the bytes that follow are frames.
+			this.guards.http11Ended(ctx.pipeline());
+		}
+		ctx.fireUserEventTriggered(evt);
 	}
 
 	@Override
@@ -112,6 +126,11 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 			// responses precede the final response: the request is still owed its answer.
 			this.interimOpen = !(msg instanceof LastHttpContent);
 			ctx.write(msg, promise);
+			if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+				// Upgrade: h2c (or a WebSocket handshake): the codec is taken out next, and what
+				// follows on this connection is no longer HTTP/1.1.
+				this.guards.http11Ended(ctx.pipeline());
+			}
 			return;
 		}
 		ctx.write(msg, promise);
