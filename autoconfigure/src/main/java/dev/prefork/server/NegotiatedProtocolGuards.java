@@ -44,7 +44,7 @@ final class NegotiatedProtocolGuards extends ChannelInboundHandlerAdapter {
 		if (ctx.pipeline().get(NettyPipeline.H2OrHttp11Codec) != null) {
 			return false; // the ALPN handler is still in charge
 		}
-		this.guards.guardHttp11(ctx.pipeline());
+		this.guards.guardNegotiated(ctx.pipeline());
 		return true;
 	}
 

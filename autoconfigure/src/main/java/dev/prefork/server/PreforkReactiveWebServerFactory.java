@@ -83,6 +83,7 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 			.httpRequestDecoder((spec) -> spec.maxInitialLineLength(settings.limitRequestLine())
 				.maxHeaderSize(settings.maxHeaderSectionSize())
 				.validateHeaders(true))
+			.http2Settings((spec) -> spec.maxHeaderListSize(settings.http2MaxHeaderListSize()))
 			.doOnChannelInit((observer, channel, remoteAddress) -> ProtocolGuards.install(channel, settings));
 		if (settings.keepAlive().isZero()) {
 			// gunicorn's keepalive=0: one request per connection, and a silent new connection

@@ -65,7 +65,7 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 		if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
 			// An HTTP/2 preface instead of a request line: the HTTP/2 codec has replaced the
 			// HTTP/1.1 one, and the bytes that follow are frames.
-			this.guards.http11Ended(ctx.pipeline());
+			this.guards.priorKnowledge(ctx.pipeline());
 		}
 		ctx.fireUserEventTriggered(evt);
 	}
@@ -129,7 +129,8 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 			if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
 				// Upgrade: h2c (or a WebSocket handshake): the codec is taken out next, and what
 				// follows on this connection is no longer HTTP/1.1.
-				this.guards.http11Ended(ctx.pipeline());
+				String protocol = response.headers().get(HttpHeaderNames.UPGRADE);
+				this.guards.upgraded(ctx.pipeline(), (protocol != null) ? protocol : "");
 			}
 			return;
 		}

@@ -100,21 +100,31 @@ final class H2Client implements AutoCloseable {
 
 	/** Sends a GET on a new stream with the given extra header fields and waits for its end. */
 	Response get(String path, Map<String, String> fields) throws Exception {
-		Http2Headers headers = new DefaultHttp2Headers().method("GET")
-			.path(path)
-			.scheme(this.scheme)
-			.authority(this.authority);
+		Http2Headers headers = headers(path);
 		fields.forEach(headers::add);
 		return send(headers);
 	}
 
-	/** Sends the headers (END_STREAM) on a new stream and waits for the stream to end. */
+	/** The pseudo-header fields of a GET for the path, to add fields to. */
+	Http2Headers headers(String path) {
+		return new DefaultHttp2Headers().method("GET").path(path).scheme(this.scheme).authority(this.authority);
+	}
+
+	/** Sends the headers (END_STREAM) on a new stream and waits for the stream to close. */
 	Response send(Http2Headers headers) throws Exception {
+		return send(headers, true);
+	}
+
+	/**
+	 * Sends the headers on a new stream and waits for the stream to close; without END_STREAM
+	 * the request's body is still to come, and only the server can close the stream.
+	 */
+	Response send(Http2Headers headers, boolean endStream) throws Exception {
 		StreamCollector collector = new StreamCollector();
 		Http2StreamChannel stream = new Http2StreamChannelBootstrap(this.channel).handler(collector)
 			.open()
 			.get(5, TimeUnit.SECONDS);
-		stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true));
+		stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
 		return collector.response.get(10, TimeUnit.SECONDS);
 	}
 
@@ -177,6 +187,8 @@ final class H2Client implements AutoCloseable {
 
 		private @Nullable String status;
 
+		private @Nullable Long resetCode;
+
 		@Override
 		public boolean isSharable() {
 			return false;
@@ -190,17 +202,11 @@ final class H2Client implements AutoCloseable {
 					if (this.status == null && code != null && code.charAt(0) != '1') {
 						this.status = code.toString();
 					}
-					if (headers.isEndStream()) {
-						end(null);
-					}
 				}
 				else if (msg instanceof Http2DataFrame data) {
 					byte[] bytes = new byte[data.content().readableBytes()];
 					data.content().readBytes(bytes);
 					this.body.writeBytes(bytes);
-					if (data.isEndStream()) {
-						end(null);
-					}
 				}
 			}
 			finally {
@@ -211,18 +217,15 @@ final class H2Client implements AutoCloseable {
 		@Override
 		public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
 			if (evt instanceof Http2ResetFrame reset) {
-				end(reset.errorCode());
+				this.resetCode = reset.errorCode();
 			}
 			ctx.fireUserEventTriggered(evt);
 		}
 
 		@Override
 		public void channelInactive(ChannelHandlerContext ctx) {
-			end(null);
-		}
-
-		private void end(@Nullable Long resetCode) {
-			this.response.complete(new Response(this.status, this.body.toString(), resetCode));
+			// The stream is closed: both sides ended it, or one reset it.
+			this.response.complete(new Response(this.status, this.body.toString(), this.resetCode));
 		}
 
 	}
