@@ -23,11 +23,16 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks each decoded request head against gunicorn-style limits and the RFC 9112 rules that
  * stock reactor-netty lets through, answering 4xx/5xx and closing the connection when a request
  * is refused. Everything it refuses is refused before any application code sees it.
+ * <p>
+ * Sitting right after the HTTP/1.1 codec, it also sees where each request ends on both sides,
+ * which it tells the {@link HeadTimer} (interim {@code 1xx} responses do not end one), and when
+ * the connection leaves HTTP/1.1, which it tells {@link ProtocolGuards}.
  */
 final class RequestHeadGuard extends ChannelDuplexHandler {
 
@@ -51,7 +56,7 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 	/** Whether an interim response written as head and last content apart is still open. */
 	private boolean interimOpen;
 
-	private HttpResponseStatus deferredRefusal;
+	private @Nullable HttpResponseStatus deferredRefusal;
 
 	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer, ProtocolGuards guards) {
 		this.limitRequestFields = limitRequestFields;

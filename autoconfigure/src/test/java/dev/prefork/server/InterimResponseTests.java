@@ -91,7 +91,8 @@ class InterimResponseTests {
 			RawHttp.Response timeout = raw.readResponse();
 			assertThat(timeout).as("an answer to the dribbled head").isNotNull();
 			assertThat(timeout.status()).isEqualTo(408);
-			assertThat(Duration.ofNanos(System.nanoTime() - answered)).isGreaterThanOrEqualTo(HEADER_TIMEOUT.minusMillis(50))
+			assertThat(Duration.ofNanos(System.nanoTime() - answered)).as("timed from the owed response on")
+				.isGreaterThanOrEqualTo(HEADER_TIMEOUT.minusMillis(50))
 				.isLessThan(Duration.ofSeconds(5));
 			assertThat(raw.isClosedByServer()).isTrue();
 		}
