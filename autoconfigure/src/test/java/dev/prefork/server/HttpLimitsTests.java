@@ -129,6 +129,24 @@ class HttpLimitsTests {
 	}
 
 	@Test
+	void headOverTheSectionBoundPipelinedBehindARequestIsAnswered431AfterIt() throws Exception {
+		StringBuilder request = new StringBuilder("GET /sleep?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n");
+		request.append("GET /hello HTTP/1.1\r\nHost: x\r\n");
+		for (int i = 0; i < 10; i++) {
+			request.append("X-Field-").append(i).append(": ").append("v".repeat(8000)).append("\r\n");
+		}
+		try (TestServer server = TestServer.start(HttpLimitsTests::onLoopback);
+				RawHttp raw = new RawHttp(server.port())) {
+			raw.send(request.append("\r\n").toString());
+			assertThat(raw.readResponse().body()).isEqualTo("slept");
+			RawHttp.Response refusal = raw.readResponse();
+			assertThat(refusal).as("a second answer").isNotNull();
+			assertThat(refusal.status()).isEqualTo(431);
+			assertThat(raw.isClosedByServer()).isTrue();
+		}
+	}
+
+	@Test
 	void largestAcceptedHeaderLimitsStillBuildAServerThatServes() throws Exception {
 		try (TestServer server = TestServer.start((factory) -> {
 			onLoopback(factory);
