@@ -72,12 +72,15 @@ public class PreforkProperties {
 	private Duration maxWorkerLifetime;
 
 	/**
-	 * Time an idle keep-alive connection is kept open waiting for the next request.
+	 * Time an idle connection is kept open waiting for the next request; 0 disables keep-alive, as in
+	 * gunicorn (each response closes its connection, and a silent connection is closed after
+	 * header-timeout).
 	 */
 	private Duration keepalive = Duration.ofSeconds(15);
 
 	/**
-	 * Time a client may take to send a complete request head once it started one; slower clients get 408.
+	 * Time a client may take to send a complete request head once it started one; slower clients get 408
+	 * (on HTTP/2, the first request's HEADERS, counted from connecting, or the connection is closed).
 	 */
 	private Duration headerTimeout = Duration.ofSeconds(20);
 
@@ -87,12 +90,12 @@ public class PreforkProperties {
 	private int limitRequestLine = 4094;
 
 	/**
-	 * Most header fields accepted in one request; more get 431.
+	 * Most header fields accepted in one request, HTTP/2 streams included; more get 431.
 	 */
 	private int limitRequestFields = 100;
 
 	/**
-	 * Longest header field line accepted, in bytes; longer ones get 431.
+	 * Longest header field line accepted, in bytes, HTTP/2 streams included; longer ones get 431.
 	 */
 	private int limitRequestFieldSize = 8190;
 

@@ -9,12 +9,10 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
-import reactor.netty.NettyPipeline;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -28,8 +26,6 @@ import org.springframework.boot.web.server.reactive.AbstractReactiveWebServerFac
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import org.springframework.util.Assert;
-import org.springframework.util.MimeType;
-import org.springframework.util.unit.DataSize;
 
 /**
  * Creates {@link PreforkWebServer}s. Boot's own settings ({@code server.port},
@@ -85,7 +81,8 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 			.httpRequestDecoder((spec) -> spec.maxInitialLineLength(settings.limitRequestLine())
 				.maxHeaderSize(settings.maxHeaderSectionSize())
 				.validateHeaders(true))
-			.doOnChannelInit((observer, channel, remoteAddress) -> guard(channel, settings));
+			.http2Settings((spec) -> spec.maxHeaderListSize(settings.http2MaxHeaderListSize()))
+			.doOnChannelInit((observer, channel, remoteAddress) -> ProtocolGuards.install(channel, settings));
 		if (settings.keepAlive().isZero()) {
 			// gunicorn's keepalive=0: one request per connection, and a silent new connection
 			// gets no longer than a client has to send its request head.
@@ -103,17 +100,6 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 			server = compress(server, compression);
 		}
 		return server.protocol(listProtocols());
-	}
-
-	private void guard(Channel channel, ServerSettings settings) {
-		if (channel.pipeline().get(NettyPipeline.HttpCodec) == null) {
-			return; // HTTP/2 streams are framed by the HTTP/2 codec; these HTTP/1 checks do not apply
-		}
-		HeadTimer headTimer = new HeadTimer(settings.headerTimeout().toNanos());
-		channel.pipeline().addBefore(NettyPipeline.HttpCodec, "prefork.headTimer", headTimer);
-		channel.pipeline()
-			.addAfter(NettyPipeline.HttpCodec, "prefork.headGuard",
-					new RequestHeadGuard(settings.limitRequestFields(), settings.limitRequestFieldSize(), headTimer));
 	}
 
 	private HttpServer compress(HttpServer server, Compression compression) {

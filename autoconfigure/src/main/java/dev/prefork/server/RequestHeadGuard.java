@@ -1,8 +1,5 @@
 package dev.prefork.server;
 
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -12,19 +9,25 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks each decoded request head against gunicorn-style limits and the RFC 9112 rules that
  * stock reactor-netty lets through, answering 4xx/5xx and closing the connection when a request
  * is refused. Everything it refuses is refused before any application code sees it.
+ * <p>
+ * Sitting right after the HTTP/1.1 codec, it also sees where each request ends on both sides,
+ * which it tells the {@link HeadTimer} (interim {@code 1xx} responses do not end one), and when
+ * the connection leaves HTTP/1.1, which it tells {@link ProtocolGuards}.
  */
 final class RequestHeadGuard extends ChannelDuplexHandler {
 
@@ -33,6 +36,8 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 	private final int limitRequestFieldSize;
 
 	private final HeadTimer headTimer;
+
+	private final ProtocolGuards guards;
 
 	/** Requests passed on whose response has not been written yet (pipelining keeps order). */
 	private int pending;
@@ -43,46 +48,70 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 	/** Whether the body of a dropped request is still arriving. */
 	private boolean droppingContent;
 
-	private HttpResponseStatus deferredRefusal;
+	/** Whether an interim response written as head and last content apart is still open. */
+	private boolean interimOpen;
 
-	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer) {
+	private @Nullable HttpResponseStatus deferredRefusal;
+
+	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer, ProtocolGuards guards) {
 		this.limitRequestFields = limitRequestFields;
 		this.limitRequestFieldSize = limitRequestFieldSize;
 		this.headTimer = headTimer;
+		this.guards = guards;
+	}
+
+	@Override
+	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+		if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+			// An HTTP/2 preface instead of a request line: the HTTP/2 codec has replaced the
+			// HTTP/1.1 one, and the bytes that follow are frames.
+			this.guards.priorKnowledge(ctx.pipeline());
+		}
+		ctx.fireUserEventTriggered(evt);
 	}
 
 	@Override
 	public void channelRead(ChannelHandlerContext ctx, Object msg) {
+		boolean last = msg instanceof LastHttpContent;
 		if (msg instanceof HttpRequest request) {
 			readHead(ctx, request);
 		}
 		else if (this.droppingContent && msg instanceof HttpContent) {
-			this.droppingContent = !(msg instanceof LastHttpContent);
+			this.droppingContent = !last;
 			ReferenceCountUtil.release(msg);
 		}
 		else {
 			ctx.fireChannelRead(msg);
 		}
+		if (last) {
+			this.headTimer.requestReceived(); // also for a FullHttpRequest, once its head was seen
+		}
 	}
 
 	private void readHead(ChannelHandlerContext ctx, HttpRequest request) {
+		this.headTimer.headReceived();
 		if (this.closing) {
 			drop(request);
 			return;
 		}
-		this.headTimer.headReceived();
 		HttpResponseStatus refusal = request.decoderResult().isSuccess() ? check(request) : null;
 		if (refusal != null) {
-			this.closing = true;
+			closing();
 			drop(request);
 			refuse(ctx, refusal);
 			return;
 		}
 		this.pending++;
+		this.headTimer.responsesOwed(true);
 		if (!HttpUtil.isKeepAlive(request)) {
-			this.closing = true; // anything pipelined after it will never be answered
+			closing(); // anything pipelined after it will never be answered
 		}
 		ctx.fireChannelRead(request);
+	}
+
+	private void closing() {
+		this.closing = true;
+		this.headTimer.stop();
 	}
 
 	private void drop(HttpRequest request) {
@@ -92,12 +121,33 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+		if (msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+			// 100 Continue (a FullHttpResponse, hence also a LastHttpContent) and other interim
+			// responses precede the final response: the request is still owed its answer.
+			this.interimOpen = !(msg instanceof LastHttpContent);
+			ctx.write(msg, promise);
+			if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+				// Upgrade: h2c (or a WebSocket handshake): the codec is taken out next, and what
+				// follows on this connection is no longer HTTP/1.1.
+				String protocol = response.headers().get(HttpHeaderNames.UPGRADE);
+				this.guards.upgraded(ctx.pipeline(), (protocol != null) ? protocol : "");
+			}
+			return;
+		}
 		ctx.write(msg, promise);
 		if (msg instanceof LastHttpContent) {
+			if (this.interimOpen) {
+				this.interimOpen = false;
+				return;
+			}
 			this.pending = Math.max(0, this.pending - 1);
-			this.headTimer.awaitNextHead();
-			if (this.pending == 0 && this.deferredRefusal != null) {
-				writeRefusal(ctx, this.deferredRefusal);
+			if (this.pending == 0) {
+				if (this.deferredRefusal != null) {
+					writeRefusal(ctx, this.deferredRefusal);
+				}
+				else {
+					this.headTimer.responsesOwed(false);
+				}
 			}
 		}
 	}

@@ -218,6 +218,17 @@ public final class ServerSettings {
 		return (int) Math.min(lines, bound);
 	}
 
+	/**
+	 * Largest header list the HTTP/2 decoder accepts for one request, advertised as
+	 * SETTINGS_MAX_HEADER_LIST_SIZE; a larger one is refused {@code 431} before it is buffered in
+	 * full. HPACK counts name + value + 32 octets per field, so this is what an HTTP/1.1 head within
+	 * the limits may carry: the {@linkplain #maxHeaderSectionSize() section bound}, 32 for each field
+	 * and for four pseudo-header fields, and the request line, which HTTP/2 sends as those.
+	 */
+	long http2MaxHeaderListSize() {
+		return maxHeaderSectionSize() + 32L * (this.limitRequestFields + 4) + this.limitRequestLine;
+	}
+
 	boolean hasManagementLane() {
 		return this.managementPathPrefix != null && this.managementThreads > 0;
 	}

@@ -1,5 +1,6 @@
 package dev.prefork.server;
 
+import java.net.InetAddress;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -106,6 +107,61 @@ class HttpLimitsTests {
 			raw.soTimeout(5_000);
 			assertThat(raw.isClosedByServer()).isTrue();
 		}
+	}
+
+	@Test
+	void headWithinEveryFieldLimitButOverTheSectionBoundGets431AndTheConnectionCloses() throws Exception {
+		// 10 fields of 8000 bytes: each under limit-request-field-size, 10 under limit-request-fields,
+		// 80 KB in all, over the 64 KiB the decoder may buffer for one head.
+		StringBuilder request = new StringBuilder("GET /hello HTTP/1.1\r\nHost: x\r\n");
+		for (int i = 0; i < 10; i++) {
+			request.append("X-Field-").append(i).append(": ").append("v".repeat(8000)).append("\r\n");
+		}
+		try (TestServer server = TestServer.start(HttpLimitsTests::onLoopback);
+				RawHttp raw = new RawHttp(server.port())) {
+			RawHttp.Response response = raw.send(request.append("\r\n").toString()).readResponse();
+			assertThat(response).as("a response").isNotNull();
+			assertThat(response.status()).isEqualTo(431);
+			assertThat(response.hasHeader("connection", "close")).isTrue();
+			assertThat(raw.isClosedByServer()).isTrue();
+			assertThat(server.invocations("/hello")).isZero();
+		}
+	}
+
+	@Test
+	void headOverTheSectionBoundPipelinedBehindARequestIsAnswered431AfterIt() throws Exception {
+		StringBuilder request = new StringBuilder("GET /sleep?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n");
+		request.append("GET /hello HTTP/1.1\r\nHost: x\r\n");
+		for (int i = 0; i < 10; i++) {
+			request.append("X-Field-").append(i).append(": ").append("v".repeat(8000)).append("\r\n");
+		}
+		try (TestServer server = TestServer.start(HttpLimitsTests::onLoopback);
+				RawHttp raw = new RawHttp(server.port())) {
+			raw.send(request.append("\r\n").toString());
+			assertThat(raw.readResponse().body()).isEqualTo("slept");
+			RawHttp.Response refusal = raw.readResponse();
+			assertThat(refusal).as("a second answer").isNotNull();
+			assertThat(refusal.status()).isEqualTo(431);
+			assertThat(raw.isClosedByServer()).isTrue();
+		}
+	}
+
+	@Test
+	void largestAcceptedHeaderLimitsStillBuildAServerThatServes() throws Exception {
+		try (TestServer server = TestServer.start((factory) -> {
+			onLoopback(factory);
+			factory.setLimitRequestFields(32768);
+			factory.setLimitRequestFieldSize(65536);
+		}); RawHttp raw = new RawHttp(server.port())) {
+			String request = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(60_000) + "\r\n\r\n";
+			RawHttp.Response response = raw.send(request).readResponse();
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.body()).isEqualTo("hello");
+		}
+	}
+
+	private static void onLoopback(PreforkReactiveWebServerFactory factory) {
+		factory.setAddress(InetAddress.getLoopbackAddress());
 	}
 
 	private static RawHttp.Response exchange(String request) throws Exception {

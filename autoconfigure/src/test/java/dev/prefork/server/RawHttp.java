@@ -23,11 +23,21 @@ final class RawHttp implements AutoCloseable {
 	private final OutputStream out;
 
 	RawHttp(int port) throws IOException {
-		this.socket = new Socket();
-		this.socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+		this(connect(port));
+	}
+
+	/** Speaks over a socket already connected, for example a TLS socket that negotiated HTTP/1.1. */
+	RawHttp(Socket socket) throws IOException {
+		this.socket = socket;
 		this.socket.setSoTimeout(15_000);
 		this.in = this.socket.getInputStream();
 		this.out = this.socket.getOutputStream();
+	}
+
+	private static Socket connect(int port) throws IOException {
+		Socket socket = new Socket();
+		socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+		return socket;
 	}
 
 	RawHttp send(String text) throws IOException {

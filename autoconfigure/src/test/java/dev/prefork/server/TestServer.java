@@ -13,12 +13,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
+import io.netty.channel.Channel;
+import io.netty.channel.socket.SocketChannel;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 
 import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
@@ -60,7 +66,7 @@ final class TestServer implements AutoCloseable {
 	private static TestServer start(Consumer<PreforkReactiveWebServerFactory> customizer, HttpHandler handler,
 			TestServer[] holder) {
 		PreforkReactiveWebServerFactory factory = new PreforkReactiveWebServerFactory(0);
-		factory.setAddress(InetAddress.getLoopbackAddress());
+		factory.setAddress(InetAddress.getLoopbackAddress()); // never listen beyond this machine
 		factory.setWorkers(2);
 		factory.setThreads(4);
 		factory.setIoThreads(2);
@@ -110,7 +116,30 @@ final class TestServer implements AutoCloseable {
 			return ServerResponse.ok().bodyValue(new byte[Integer.parseInt(request.queryParam("bytes").orElse("1000"))]);
 		}).andRoute(POST("/echo-thread"), (request) -> request.bodyToMono(String.class)
 			.map((body) -> body.length() + " bytes decoded on " + Thread.currentThread().getName())
-			.flatMap((text) -> ServerResponse.ok().bodyValue(text)));
+			.flatMap((text) -> ServerResponse.ok().bodyValue(text)))
+			.andRoute(GET("/guards"), (request) -> ServerResponse.ok().bodyValue(guards(request)));
+	}
+
+	/**
+	 * The Prefork handlers in the pipeline of the connection that carries the request (for
+	 * HTTP/2, the connection rather than the stream), read on the connection's event loop.
+	 */
+	private static String guards(ServerRequest request) {
+		Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
+		Channel channel = ((Connection) nativeRequest).channel();
+		Channel connection = (channel.parent() instanceof SocketChannel) ? channel.parent() : channel;
+		try {
+			return connection.eventLoop()
+				.submit(() -> connection.pipeline()
+					.names()
+					.stream()
+					.filter((name) -> name.startsWith("prefork."))
+					.collect(Collectors.joining(",")))
+				.get(5, TimeUnit.SECONDS);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException("could not read the pipeline", ex);
+		}
 	}
 
 	private void count(String path) {

@@ -1,0 +1,89 @@
+package dev.prefork.server;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+import org.springframework.boot.web.server.Ssl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A self-signed certificate for {@code localhost} and the loopback address, made by the JDK's
+ * {@code keytool} into a PKCS12 keystore: the server gets it through Boot's {@link Ssl}, clients
+ * trust exactly it.
+ */
+final class TestCertificate {
+
+	private static final String PASSWORD = "prefork";
+
+	private final Path keyStore;
+
+	private final TrustManagerFactory trust;
+
+	private TestCertificate(Path keyStore, TrustManagerFactory trust) {
+		this.keyStore = keyStore;
+		this.trust = trust;
+	}
+
+	static TestCertificate create(Path directory) throws Exception {
+		Path keyStore = directory.resolve("server.p12");
+		String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+		Process process = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname",
+				"secp256r1", "-validity", "2", "-dname", "CN=localhost", "-ext",
+				"SAN=dns:localhost,ip:" + InetAddress.getLoopbackAddress().getHostAddress(), "-storetype", "PKCS12",
+				"-keystore", keyStore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
+			.redirectErrorStream(true)
+			.start();
+		assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("keytool finished").isTrue();
+		assertThat(process.exitValue()).as(new String(process.getInputStream().readAllBytes())).isZero();
+		KeyStore store = KeyStore.getInstance("PKCS12");
+		try (InputStream input = Files.newInputStream(keyStore)) {
+			store.load(input, PASSWORD.toCharArray());
+		}
+		TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+		trust.init(store);
+		return new TestCertificate(keyStore, trust);
+	}
+
+	/** Boot's SSL settings for a server presenting this certificate. */
+	Ssl ssl() {
+		Ssl ssl = new Ssl();
+		ssl.setKeyStore(this.keyStore.toUri().toString());
+		ssl.setKeyStoreType("PKCS12");
+		ssl.setKeyStorePassword(PASSWORD);
+		return ssl;
+	}
+
+	TrustManagerFactory trust() {
+		return this.trust;
+	}
+
+	SSLContext clientContext() throws Exception {
+		SSLContext context = SSLContext.getInstance("TLS");
+		context.init(null, this.trust.getTrustManagers(), null);
+		return context;
+	}
+
+	/** A TLS socket that offers only the given protocols through ALPN, handshake done. */
+	SSLSocket connect(int port, String... applicationProtocols) throws Exception {
+		SSLSocket socket = (SSLSocket) clientContext().getSocketFactory().createSocket();
+		socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+		SSLParameters parameters = socket.getSSLParameters();
+		parameters.setApplicationProtocols(applicationProtocols);
+		socket.setSSLParameters(parameters);
+		socket.setSoTimeout(15_000);
+		socket.startHandshake();
+		return socket;
+	}
+
+}
