@@ -1,6 +1,5 @@
 package dev.prefork.server;
 
-
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
