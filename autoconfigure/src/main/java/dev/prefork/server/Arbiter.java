@@ -533,21 +533,25 @@ public final class Arbiter {
 		}
 		logger.info("Scaling from " + current + " to " + workers + " workers");
 		this.target = workers;
-		for (int i = workers; i < current; i++) {
-			if (this.slots[i] != null) {
-				retire(this.slots[i], Worker.ExitReason.SCALE);
-			}
-		}
+		Worker[] removed = (workers < current) ? Arrays.copyOfRange(this.slots, workers, current) : new Worker[0];
 		this.slots = Arrays.copyOf(this.slots, workers);
 		this.spawning = Arrays.copyOf(this.spawning, workers);
 		publish();
+		for (Worker worker : removed) {
+			if (worker != null) {
+				retire(worker, Worker.ExitReason.SCALE);
+			}
+		}
 		respawnEmptySlots();
 	}
 
+	/** Takes the worker out of the pool, then lets it finish what it has. */
 	private void retire(Worker worker, Worker.ExitReason reason) {
 		worker.exitingBecause(reason);
 		notify((listener) -> listener.workerRetiring(worker, reason));
 		this.retiring.add(worker);
+		// Published first: a request must never find only workers that have begun to drain.
+		publish();
 		worker.drain();
 	}
 

@@ -27,6 +27,22 @@ final class WorkerPool {
 	 */
 	boolean admit(RequestTask task) {
 		Worker[] workers = this.active;
+		while (true) {
+			if (admit(task, workers)) {
+				return true;
+			}
+			// The arbiter publishes a replacement before the worker it replaces stops taking
+			// requests: a refusal from a worker that has just begun to drain is seen together with
+			// the new array, so a second look finds the replacement instead of answering 503.
+			Worker[] now = this.active;
+			if (now == workers) {
+				return false;
+			}
+			workers = now;
+		}
+	}
+
+	private boolean admit(RequestTask task, Worker[] workers) {
 		int count = workers.length;
 		if (count == 0) {
 			return false;
