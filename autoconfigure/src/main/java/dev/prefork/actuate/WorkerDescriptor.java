@@ -16,13 +16,13 @@ import dev.prefork.server.Worker;
  *
  * @param id slot number, reused by the worker that replaces this one
  * @param age spawn counter when the worker booted (gunicorn's age): higher is younger
- * @param state ACTIVE, DRAINING or STOPPED
+ * @param state BOOTING, ACTIVE, DRAINING or STOPPED
  * @param exitReason why it is leaving, or {@code null} while active
  * @param startedAt when it booted
  * @param uptimeSeconds seconds since it booted
  * @param lastHeartbeat when one of its threads last started or finished a task
  * @param requests requests it started
- * @param inFlight requests it admitted and has not answered yet
+ * @param inFlight requests it admitted and has not finished (answered and written, no thread left in them)
  * @param threads its threads
  * @param queue its queue
  * @param outcomes its requests by how they ended
@@ -31,8 +31,8 @@ import dev.prefork.server.Worker;
  * @param lastException the last exception it saw, or {@code null}
  */
 public record WorkerDescriptor(int id, long age, String state, String exitReason, Instant startedAt,
-		double uptimeSeconds, Instant lastHeartbeat, long requests, int inFlight, ThreadsDescriptor threads, QueueDescriptor queue,
-		Map<String, Long> outcomes, long exceptions, int abandonedThreads,
+		double uptimeSeconds, Instant lastHeartbeat, long requests, int inFlight, ThreadsDescriptor threads,
+		QueueDescriptor queue, Map<String, Long> outcomes, long exceptions, int abandonedThreads,
 		ExceptionsDescriptor.ExceptionDescriptor lastException) implements OperationResponseBody {
 
 	static WorkerDescriptor of(Worker worker, PreforkEndpoint.ExceptionsExposure exposure) {
@@ -43,7 +43,8 @@ public record WorkerDescriptor(int id, long age, String state, String exitReason
 		RecentExceptions.Entry last = worker.getLastException();
 		return new WorkerDescriptor(worker.getId(), worker.getAge(), worker.getState().name(),
 				(worker.getExitReason() != null) ? worker.getExitReason().tag() : null, worker.getStartedAt(),
-				Duration.between(worker.getStartedAt(), Instant.now()).toMillis() / 1000.0, worker.getLastHeartbeat(), worker.getRequests(), worker.getInFlight(),
+				Duration.between(worker.getStartedAt(), Instant.now()).toMillis() / 1000.0, worker.getLastHeartbeat(),
+				worker.getRequests(), worker.getInFlight(),
 				new ThreadsDescriptor(worker.getBusyThreads(), worker.getExecutor().getPoolSize(), worker.getThreads()),
 				new QueueDescriptor(worker.getQueued(), worker.getQueueCapacity()), outcomes, worker.getExceptions(),
 				worker.getAbandonedThreads(),

@@ -100,12 +100,15 @@ public class PreforkProperties {
 	private int limitRequestFieldSize = 8190;
 
 	/**
-	 * Value of the Retry-After header sent with 503 responses to requests refused for overload; 0 omits it.
+	 * Value of the Retry-After header sent with 503 responses to requests refused for overload; 0
+	 * omits it.
 	 */
 	private Duration retryAfter = Duration.ofSeconds(1);
 
 	/**
-	 * Threads of the management lane that serves actuator requests (health probes included) apart from the workers, so that they are answered even when every worker is saturated; 0 serves them on the workers.
+	 * Threads of the management lane, which serves actuator requests (probes included) apart from
+	 * the workers, so that they are answered when every worker is saturated; 0 serves them on the
+	 * workers.
 	 */
 	private int managementThreads = 1;
 
@@ -331,7 +334,8 @@ public class PreforkProperties {
 	public static class Signals {
 
 		/**
-		 * Whether SIGTTIN adds a worker, SIGTTOU removes one and SIGHUP recycles all (SIGHUP then no longer triggers JVM shutdown).
+		 * Whether SIGTTIN adds a worker, SIGTTOU removes one and SIGHUP recycles all (SIGHUP then
+		 * no longer triggers JVM shutdown).
 		 */
 		private boolean enabled = false;
 
@@ -351,17 +355,20 @@ public class PreforkProperties {
 	public static class Health {
 
 		/**
-		 * Whether sustained saturation marks the application as refusing traffic (Kubernetes readiness) until it drains.
+		 * Whether sustained saturation marks the application as refusing traffic (Kubernetes
+		 * readiness) until it drains.
 		 */
 		private boolean saturationReadiness = false;
 
 		/**
-		 * Saturation (busy threads plus queued requests over threads plus queue capacity, 0 to 1) at which the application counts as saturated.
+		 * Saturation (busy threads plus queued requests over threads plus queue capacity, 0 to 1)
+		 * at which the application counts as saturated.
 		 */
 		private double saturationThreshold = 0.95;
 
 		/**
-		 * How long saturation must last before readiness is refused, and how long it must be gone before it is accepted again.
+		 * How long saturation must last before readiness is refused, and how long it must be gone
+		 * before it is accepted again.
 		 */
 		private Duration saturationWindow = Duration.ofSeconds(5);
 

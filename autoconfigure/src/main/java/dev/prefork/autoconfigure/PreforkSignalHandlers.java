@@ -1,5 +1,7 @@
 package dev.prefork.autoconfigure;
 
+import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
@@ -36,12 +38,12 @@ final class PreforkSignalHandlers implements InitializingBean, DisposableBean {
 		handle("HUP", Arbiter::recycleAll);
 	}
 
-	private void handle(String name, java.util.function.Consumer<Arbiter> action) {
+	private void handle(String name, Consumer<Arbiter> action) {
 		try {
 			Signal.handle(new Signal(name), (signal) -> {
 				PreforkWebServer server = this.server.get();
 				if (this.active && server != null) {
-					logger.info("Handling signal: " + name.toLowerCase());
+					logger.info("Handling signal: " + name.toLowerCase(Locale.ROOT));
 					action.accept(server.getArbiter());
 				}
 			});
