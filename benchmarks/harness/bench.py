@@ -294,7 +294,9 @@ class Harness:
         self.logs = os.path.join(self.out, "logs") if self.quick else os.path.join(BENCH, "target", "logs")
         os.makedirs(self.logs, exist_ok=True)
         self.processes = Processes(args.pid_file or os.path.join(self.logs, "pids"))
-        self.servers = [s for s in SERVERS if not args.servers or s.name in args.servers.split(",")]
+        servers = SERVERS + ([baseline_server(args.baseline_jar)] if args.baseline_jar else [])
+        self.servers = [s for s in servers if not args.servers or s.name in args.servers.split(",")
+                        or s.name == "prefork-baseline"]
         self.scenarios = [s for s in SCENARIOS if not args.scenarios or s.name in args.scenarios.split(",")]
         self.runs, self.starts, self.warmups, self.failures = [], [], [], []
         self.jars = {}
@@ -315,10 +317,15 @@ class Harness:
         """Copies the jars, so that a rebuild in the work tree during the run cannot change them."""
         jar_dir = os.path.join(self.logs, "jars")
         os.makedirs(jar_dir, exist_ok=True)
-        for jar in {s.jar for s in self.servers if s.jar} | {JMH_JAR}:
+        names = set()
+        for jar in sorted({s.jar for s in self.servers if s.jar} | {JMH_JAR}):
             if not os.path.exists(jar):
                 sys.exit(f"missing {jar}: build first (benchmarks/run without --no-build does)")
-            copy = os.path.join(jar_dir, os.path.basename(jar))
+            name = os.path.basename(jar)
+            while name in names:  # a baseline jar has the sample app's own name
+                name = "other-" + name
+            names.add(name)
+            copy = os.path.join(jar_dir, name)
             shutil.copyfile(jar, copy)
             self.jars[jar] = copy
 
@@ -622,6 +629,13 @@ def cpu_split():
     return {"client": ",".join(map(str, cpus[:half])), "server": ",".join(map(str, cpus[half:]))}
 
 
+def baseline_server(jar):
+    """Prefork (default) from another build of the sample app, for an interleaved before/after."""
+    prefork = next(s for s in SERVERS if s.name == "prefork")
+    return Server("prefork-baseline", "Prefork (baseline jar)", prefork.threads, prefork.capacity, prefork.command,
+                  prefork.cpu_n, os.path.abspath(jar), f"the sample app built from another commit: {jar}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1 rep of 1 s runs: proves it works, in < 2 min")
@@ -634,6 +648,9 @@ def main():
     parser.add_argument("--pin", action="store_true",
                         help="servers on the upper half of the cores, wrk on the lower half (taskset), so "
                              "that client and server do not compete for a core; default --out: pinned/")
+    parser.add_argument("--baseline-jar",
+                        help="another build of the sample app, run as 'Prefork (baseline jar)' beside the others: "
+                             "an interleaved before/after of a change")
     parser.add_argument("--pid-file", help="where to list started process groups (for ../run's EXIT trap)")
     parser.add_argument("--command-line", default=" ".join(sys.argv), help=argparse.SUPPRESS)
     args = parser.parse_args()

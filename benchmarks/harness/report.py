@@ -14,9 +14,9 @@ import statistics
 import subprocess
 import sys
 
-BASELINES = ["stock", "tomcat16", "tomcat200", "gunicorn"]
+BASELINES = ["prefork-baseline", "stock", "tomcat16", "tomcat200", "gunicorn"]
 PREFORKS = ["prefork", "prefork-tuned"]
-COLORS = {"prefork": "#1f4e99", "prefork-tuned": "#6baed6", "stock": "#555555", "tomcat16": "#d62728",
+COLORS = {"prefork": "#1f4e99", "prefork-tuned": "#6baed6", "prefork-baseline": "#9467bd", "stock": "#555555", "tomcat16": "#d62728",
           "tomcat200": "#fd8d3c", "gunicorn": "#2ca02c"}
 ANALYSIS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "analysis.md")
 FAULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "faults", "RESULTS-faults.md")
