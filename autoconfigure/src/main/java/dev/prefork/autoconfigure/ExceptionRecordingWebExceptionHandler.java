@@ -11,6 +11,7 @@ import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 
+import dev.prefork.server.RequestAnsweredException;
 import dev.prefork.server.RequestOutcomes;
 
 /**
@@ -36,10 +37,12 @@ final class ExceptionRecordingWebExceptionHandler implements WebExceptionHandler
 		if (outcomes == null) {
 			return Mono.error(ex);
 		}
-		if (outcomes.isCurrentRequestAnswered()) {
+		if (ex instanceof RequestAnsweredException || outcomes.isCurrentRequestAnswered()
+				|| outcomes.isAnswered(exchange.getResponse())) {
 			// Prefork answered 503 (request timeout, aborted worker) and interrupted the thread: this is
-			// the interrupt surfacing. Passed on, Boot's error handling would log a 500 that can no
-			// longer be sent, then a second error for trying; Prefork logged the timeout already.
+			// the interrupt surfacing, or the application's answer refused at its commit. Passed on,
+			// Boot's error handling would log a 500 that can no longer be sent, then a second error
+			// for trying; Prefork logged the timeout already.
 			logger.debug("Ignoring " + ex + " from a request already answered by Prefork");
 			return Mono.empty();
 		}

@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 import reactor.netty.http.server.HttpServerRequest;
 
+import org.springframework.http.server.reactive.ServerHttpResponse;
+
 /**
  * Server-wide tallies of how requests ended other than normally: rejected for overload,
  * timed out, dropped because the client left, or failed with an exception.
@@ -73,6 +75,18 @@ public final class RequestOutcomes {
 	public boolean isCurrentRequestAnswered() {
 		RequestTask task = RequestTask.current();
 		return task != null && task.isEnded();
+	}
+
+	/**
+	 * Whether the server has already ended the request that the response belongs to (answered it
+	 * 503, or dropped it because its client left): the same question as
+	 * {@link #isCurrentRequestAnswered()}, asked of the response, from any thread.
+	 * @param response the response, as the application's exchange holds it
+	 * @return {@code false} also for a response that did not come through a worker
+	 */
+	public boolean isAnswered(ServerHttpResponse response) {
+		RequestTask task = WorkerBoundHttpHandler.taskOf(response);
+		return task != null && task.isAnsweredByServer();
 	}
 
 	private void record(Throwable error, Worker worker, Thread thread, String method, String path) {

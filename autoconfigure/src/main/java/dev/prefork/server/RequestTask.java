@@ -216,7 +216,7 @@ final class RequestTask implements Runnable {
 	}
 
 	/**
-	 * Claims the response for the application, which is about to write it.
+	 * Claims the response for the application, which Spring is about to commit.
 	 * @return {@code false} when the server has already ended the request: nothing the
 	 * application writes for it may go out any more
 	 */
@@ -391,6 +391,11 @@ final class RequestTask implements Runnable {
 
 	boolean isEnded() {
 		return this.state.get() >= DONE;
+	}
+
+	/** Whether the server ended the request (answered it 503, or dropped it) rather than the application. */
+	boolean isAnsweredByServer() {
+		return this.state.get() > DONE;
 	}
 
 	/**

@@ -2,6 +2,7 @@ package dev.prefork.server;
 
 import java.nio.file.Path;
 
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -71,9 +72,26 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 	}
 
 	/**
-	 * Lets a write through only if the request is still the application's, deciding when the
-	 * write is subscribed: after a timeout or an abort the server answers, and what the
-	 * application writes late is released instead of racing that answer.
+	 * The request a response belongs to, found through the decorators around it, or {@code null}
+	 * for a response that did not come through a worker.
+	 */
+	static @Nullable RequestTask taskOf(ServerHttpResponse response) {
+		ServerHttpResponse current = response;
+		while (current instanceof ServerHttpResponseDecorator decorator) {
+			if (decorator instanceof AnswerGate gate) {
+				return gate.task;
+			}
+			current = decorator.getDelegate();
+		}
+		return null;
+	}
+
+	/**
+	 * Keeps the response the application's only while the server has not ended its request. The
+	 * application claims it when Spring commits it (the first commit action, so at the first body
+	 * element of a {@code Flux}, not when the write is subscribed: what produces that element is
+	 * still under the request timeout); a commit the server got to first fails, and any write
+	 * subscribed after the server ended the request is released instead of sent.
 	 */
 	private static final class AnswerGate extends ServerHttpResponseDecorator implements ZeroCopyHttpOutputMessage {
 
@@ -82,28 +100,30 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		AnswerGate(ServerHttpResponse delegate, RequestTask task) {
 			super(delegate);
 			this.task = task;
+			delegate.beforeCommit(() -> Mono.defer(() -> task.beginResponse() ? Mono.empty()
+					: Mono.error(new RequestAnsweredException())));
 		}
 
 		@Override
 		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-			return Mono.defer(() -> this.task.beginResponse() ? getDelegate().writeWith(body) : release(body));
+			return Mono.defer(() -> this.task.isEnded() ? release(body) : getDelegate().writeWith(body));
 		}
 
 		@Override
 		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
-			return Mono.defer(() -> this.task.beginResponse() ? getDelegate().writeAndFlushWith(body)
-					: release(Flux.from(body).concatMap(Flux::from)));
+			return Mono.defer(() -> this.task.isEnded() ? release(Flux.from(body).concatMap(Flux::from))
+					: getDelegate().writeAndFlushWith(body));
 		}
 
 		@Override
 		public Mono<Void> setComplete() {
-			return Mono.defer(() -> this.task.beginResponse() ? getDelegate().setComplete() : Mono.empty());
+			return Mono.defer(() -> this.task.isEnded() ? Mono.empty() : getDelegate().setComplete());
 		}
 
 		@Override
 		public Mono<Void> writeWith(Path file, long position, long count) {
 			return Mono.defer(() -> {
-				if (!this.task.beginResponse()) {
+				if (this.task.isEnded()) {
 					return Mono.empty();
 				}
 				ServerHttpResponse delegate = getDelegate();

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * A plain socket speaking HTTP/1.1 by hand, for what real clients refuse to send (oversized or
@@ -76,6 +77,27 @@ final class RawHttp implements AutoCloseable {
 		catch (IOException ex) {
 			return true; // reset
 		}
+	}
+
+	/** Reads raw bytes until they contain {@code marker}, the server closes, or {@code timeout} passes. */
+	String readUntilClosedOr(String marker, Duration timeout) throws IOException {
+		ByteArrayOutputStream received = new ByteArrayOutputStream();
+		long deadline = System.nanoTime() + timeout.toNanos();
+		byte[] chunk = new byte[4096];
+		while (System.nanoTime() < deadline && !received.toString(StandardCharsets.ISO_8859_1).contains(marker)) {
+			int read;
+			try {
+				read = this.in.read(chunk);
+			}
+			catch (SocketTimeoutException ex) {
+				break;
+			}
+			if (read == -1) {
+				break;
+			}
+			received.write(chunk, 0, read);
+		}
+		return received.toString(StandardCharsets.ISO_8859_1);
 	}
 
 	void soTimeout(int millis) throws IOException {
