@@ -9,7 +9,7 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * Matches unless {@code prefork.enabled} is {@code false}, and fails startup naming the property
- * when it is neither {@code true} nor {@code false}. Boot's {@code @ConditionalOnBooleanProperty}
+ * when it is not a boolean at all. Boot's {@code @ConditionalOnBooleanProperty}
  * reads any other value ({@code maybe}, {@code yes}) as "not true" and would silently serve the
  * application with the stock server instead.
  */
@@ -23,11 +23,12 @@ class OnPreforkEnabledCondition extends SpringBootCondition {
 		if (value == null) {
 			return ConditionOutcome.match(PROPERTY + " is not set");
 		}
+		// The values Spring's own String-to-Boolean conversion accepts, which bind PreforkProperties.
 		switch (value.trim().toLowerCase(Locale.ROOT)) {
-			case "true":
-				return ConditionOutcome.match(PROPERTY + " is true");
-			case "false":
-				return ConditionOutcome.noMatch(PROPERTY + " is false");
+			case "true", "on", "yes", "1":
+				return ConditionOutcome.match(PROPERTY + " is " + value);
+			case "false", "off", "no", "0":
+				return ConditionOutcome.noMatch(PROPERTY + " is " + value);
 			default:
 				throw new InvalidPreforkPropertyException(PROPERTY, value, "true or false");
 		}

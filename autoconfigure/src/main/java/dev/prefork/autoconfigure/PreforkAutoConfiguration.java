@@ -80,7 +80,9 @@ public final class PreforkAutoConfiguration {
 		if (managementPort != null && !managementPort.equals(environment.getProperty("server.port"))) {
 			return null;
 		}
-		return environment.getProperty("management.endpoints.web.base-path", "/actuator");
+		String basePath = environment.getProperty("management.endpoints.web.base-path", "/actuator");
+		// A base path Boot refuses (no leading '/') gets no lane: Boot's own binding reports it.
+		return basePath.startsWith("/") ? basePath : null;
 	}
 
 	@Bean

@@ -572,7 +572,13 @@ public final class Arbiter {
 		catch (Throwable ex) {
 			worker.exitingBecause(Worker.ExitReason.CRASH);
 			worker.abort("boot failed");
-			logger.error("Worker " + id + " failed to boot", ex);
+			if (this.thread != null && !this.running) {
+				// The server is stopping and interrupted this boot: not a crash.
+				logger.debug("Boot of worker " + id + " stopped with the server: " + ex);
+			}
+			else {
+				logger.error("Worker " + id + " failed to boot", ex);
+			}
 			throw new WorkerBootException("Worker " + id + " failed to boot: " + ex, ex);
 		}
 	}

@@ -5,8 +5,11 @@ import java.time.Duration;
 /**
  * Callbacks around every request that a worker runs (gunicorn's {@code pre_request} and
  * {@code post_request}), to log or measure without patching the server. {@code preRequest} runs on
- * the worker thread just before the application; {@code postRequest} on the thread that
- * completes the request. An exception from a hook is logged and does not affect the request.
+ * the worker thread just before the application; {@code postRequest} on the thread that ends the
+ * request: the application's (a worker thread, or wherever its reactive code completes), the
+ * arbiter's for a request timeout or an aborted worker (after the 503 is on its way), or an event
+ * loop for a request whose client left. Hooks must therefore be quick and must not block. An
+ * exception from a hook is logged and does not affect the request.
  */
 public interface RequestHook {
 

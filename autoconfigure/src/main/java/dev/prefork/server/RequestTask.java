@@ -294,8 +294,8 @@ final class RequestTask implements Runnable {
 		worker.requestTimedOut();
 		worker.requestEndedAs(Worker.Outcome.TIMEOUT);
 		this.outcomes.requestTimedOut();
-		runPostRequestHooks(503);
 		answerUnavailable(previous, false);
+		runPostRequestHooks(503); // after the answer is on its way: a slow hook must not delay it
 		List<Thread> stuck = interruptRunners();
 		logger.warn("Request " + this.request.method() + " " + this.request.fullPath() + " on worker " + worker.getId()
 				+ " timed out" + (stuck.isEmpty() ? "" : ", interrupting " + names(stuck)));
@@ -352,8 +352,8 @@ final class RequestTask implements Runnable {
 		if (worker != null) {
 			worker.requestEndedAs(Worker.Outcome.ABORTED);
 		}
-		runPostRequestHooks(503);
 		answerUnavailable(previous, false);
+		runPostRequestHooks(503);
 		interruptRunners();
 		logger.debug("Request " + this.request.method() + " " + this.request.fullPath() + " aborted: " + reason);
 		finishIfDone();

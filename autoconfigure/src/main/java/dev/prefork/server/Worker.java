@@ -247,7 +247,8 @@ public final class Worker {
 
 	private void undoAdmission(RequestTask task) {
 		this.waiting.decrementAndGet();
-		this.inFlight.remove(task);
+		// drain() may have found the request here and waited for it: it must hear that it left.
+		requestFinished(task);
 	}
 
 	/** Runs a continuation of an admitted request (never refused for lack of queue room). */

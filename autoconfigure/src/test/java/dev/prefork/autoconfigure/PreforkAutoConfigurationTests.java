@@ -215,6 +215,26 @@ class PreforkAutoConfigurationTests {
 		});
 	}
 
+	@ParameterizedTest(name = "prefork.enabled={0} serves with {1}")
+	@CsvSource({ "true, PreforkReactiveWebServerFactory", "on, PreforkReactiveWebServerFactory",
+			"1, PreforkReactiveWebServerFactory", "false, NettyReactiveWebServerFactory",
+			"off, NettyReactiveWebServerFactory", "no, NettyReactiveWebServerFactory" })
+	void preforkEnabledTakesTheBooleansThatSpringBinds(String value, String factory) {
+		this.contextRunner.withPropertyValues("prefork.enabled=" + value).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(ReactiveWebServerFactory.class).getClass().getSimpleName()).isEqualTo(factory);
+		});
+	}
+
+	@Test
+	void anActuatorBasePathWithoutALeadingSlashGetsNoLaneAndIsLeftForBootToReport() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.base-path=actuator").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(PreforkReactiveWebServerFactory.class).getSettings().managementPathPrefix())
+				.isNull();
+		});
+	}
+
 	@Test
 	void whenPreforkEnabledIsNeitherTrueNorFalseStartupFailsNamingIt() {
 		this.contextRunner.withPropertyValues("prefork.enabled=maybe").run((context) -> {
