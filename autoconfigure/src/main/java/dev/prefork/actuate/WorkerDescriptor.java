@@ -23,6 +23,9 @@ import dev.prefork.server.Worker;
  * @param lastHeartbeat when one of its threads last started or finished a task
  * @param requests requests it started
  * @param inFlight requests it admitted and has not finished (answered and written, no thread left in them)
+ * @param unanswered requests it admitted whose answer has not started
+ * @param maxInFlight most requests awaiting their answer that it admits at once
+ * @param streaming requests whose answer has started and is still being written
  * @param threads its threads
  * @param queue its queue
  * @param outcomes its requests by how they ended
@@ -31,7 +34,8 @@ import dev.prefork.server.Worker;
  * @param lastException the last exception it saw, or {@code null}
  */
 public record WorkerDescriptor(int id, long age, String state, String exitReason, Instant startedAt,
-		double uptimeSeconds, Instant lastHeartbeat, long requests, int inFlight, ThreadsDescriptor threads,
+		double uptimeSeconds, Instant lastHeartbeat, long requests, int inFlight, int unanswered, int maxInFlight,
+		int streaming, ThreadsDescriptor threads,
 		QueueDescriptor queue, Map<String, Long> outcomes, long exceptions, int abandonedThreads,
 		ExceptionsDescriptor.ExceptionDescriptor lastException) implements OperationResponseBody {
 
@@ -44,7 +48,8 @@ public record WorkerDescriptor(int id, long age, String state, String exitReason
 		return new WorkerDescriptor(worker.getId(), worker.getAge(), worker.getState().name(),
 				(worker.getExitReason() != null) ? worker.getExitReason().tag() : null, worker.getStartedAt(),
 				Duration.between(worker.getStartedAt(), Instant.now()).toMillis() / 1000.0, worker.getLastHeartbeat(),
-				worker.getRequests(), worker.getInFlight(),
+				worker.getRequests(), worker.getInFlight(), worker.getUnanswered(), worker.getMaxInFlight(),
+				worker.getStreaming(),
 				new ThreadsDescriptor(worker.getBusyThreads(), worker.getExecutor().getPoolSize(), worker.getThreads()),
 				new QueueDescriptor(worker.getQueued(), worker.getQueueCapacity()), outcomes, worker.getExceptions(),
 				worker.getAbandonedThreads(),

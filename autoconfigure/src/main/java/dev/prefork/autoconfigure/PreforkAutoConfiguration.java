@@ -14,10 +14,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.server.autoconfigure.reactive.ReactiveWebServerConfiguration;
 import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
+import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.http.ReactiveHttpInputMessage;
@@ -27,6 +29,7 @@ import dev.prefork.event.WorkerEventPublisher;
 import dev.prefork.server.ArbiterListener;
 import dev.prefork.server.PreforkReactiveWebServerFactory;
 import dev.prefork.server.RequestHook;
+import dev.prefork.server.WorkerAffinityFilter;
 import dev.prefork.server.WorkerInitializer;
 
 /**
@@ -113,6 +116,22 @@ public final class PreforkAutoConfiguration {
 	@Bean
 	ExceptionRecordingWebExceptionHandler preforkExceptionRecorder(PreforkServerHolder holder) {
 		return new ExceptionRecordingWebExceptionHandler(holder::requestOutcomes);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(WebHttpHandlerBuilderCustomizer.class)
+	static class WorkerAffinityConfiguration {
+
+		/**
+		 * Puts {@link WorkerAffinityFilter} after every filter of the application's, so that
+		 * handlers run on the request's worker whatever the filters before did (a filter bean would
+		 * be sorted among the application's own filters, not certainly after them).
+		 */
+		@Bean
+		WebHttpHandlerBuilderCustomizer preforkWorkerAffinity() {
+			return (builder) -> builder.filter(new WorkerAffinityFilter());
+		}
+
 	}
 
 }

@@ -32,6 +32,13 @@ public class PreforkProperties {
 	private int queueCapacity = 64;
 
 	/**
+	 * Requests one worker may have admitted whose answer has not started (running, queued, or
+	 * waiting on something reactive); beyond it requests get 503. Defaults to threads plus
+	 * queue-capacity.
+	 */
+	private Integer maxInFlight;
+
+	/**
 	 * Pending connections the kernel may hold for the listening socket.
 	 */
 	private int backlog = 2048;
@@ -148,6 +155,14 @@ public class PreforkProperties {
 
 	public void setQueueCapacity(int queueCapacity) {
 		this.queueCapacity = queueCapacity;
+	}
+
+	public Integer getMaxInFlight() {
+		return this.maxInFlight;
+	}
+
+	public void setMaxInFlight(Integer maxInFlight) {
+		this.maxInFlight = maxInFlight;
 	}
 
 	public int getBacklog() {

@@ -52,6 +52,7 @@ class PreforkReactiveWebServerFactoryCustomizer
 		map.from(properties::getWorkers).to(factory::setWorkers);
 		map.from(properties::getThreads).to(factory::setThreads);
 		map.from(properties::getQueueCapacity).to(factory::setQueueCapacity);
+		map.from(properties::getMaxInFlight).always().to(factory::setMaxInFlight);
 		map.from(properties::getBacklog).to(factory::setBacklog);
 		map.from(properties::getIoThreads).to(factory::setIoThreads);
 		map.from(properties::getTimeout).always().to(factory::setTimeout);

@@ -273,18 +273,26 @@ public final class Arbiter {
 	}
 
 	/**
-	 * Share of the active workers' capacity in use: busy threads plus queued requests over threads
-	 * plus queue capacity, from 0 (idle) to 1 (every thread busy, every queue full; also with no
-	 * active worker at all).
+	 * Share of the active workers' capacity in use, from 0 (idle) to 1 (full; also with no active
+	 * worker at all): busy threads plus queued requests over threads plus queue capacity, or the
+	 * requests awaiting their answer over {@code max-in-flight}, whichever is higher.
 	 */
 	public double getSaturation() {
 		long capacity = 0;
 		long used = 0;
+		long maxInFlight = 0;
+		long unanswered = 0;
 		for (Worker worker : getActiveWorkers()) {
 			capacity += worker.getThreads() + worker.getQueueCapacity();
 			used += worker.getBusyThreads() + worker.getQueued();
+			maxInFlight += worker.getMaxInFlight();
+			unanswered += worker.getUnanswered();
 		}
-		return (capacity > 0) ? Math.min(1.0, (double) used / capacity) : 1.0;
+		if (capacity == 0) {
+			return 1.0;
+		}
+		// Reactive requests hold no thread while they wait on something else; they count here.
+		return Math.min(1.0, Math.max((double) used / capacity, (double) unanswered / maxInFlight));
 	}
 
 	public long getUptimeNanos() {
@@ -562,8 +570,8 @@ public final class Arbiter {
 		if (maxRequests > 0 && this.settings.maxRequestsJitter() > 0) {
 			maxRequests += ThreadLocalRandom.current().nextLong(this.settings.maxRequestsJitter() + 1);
 		}
-		Worker worker = new Worker(id, age, this.settings.threads(), this.settings.queueCapacity(), maxRequests,
-				this.listener);
+		Worker worker = new Worker(id, age, this.settings.threads(), this.settings.queueCapacity(),
+				this.settings.maxInFlight(), maxRequests, this.listener);
 		logger.info("Booting worker " + id + " (age " + age + ")");
 		try {
 			worker.boot(this.initializer);
@@ -585,7 +593,8 @@ public final class Arbiter {
 
 	private Worker bootManagementLane() {
 		Worker lane = new Worker(Worker.MANAGEMENT_LANE_ID, 0, this.settings.managementThreads(),
-				ServerSettings.MANAGEMENT_QUEUE_CAPACITY, 0, this.listener);
+				ServerSettings.MANAGEMENT_QUEUE_CAPACITY,
+				this.settings.managementThreads() + ServerSettings.MANAGEMENT_QUEUE_CAPACITY, 0, this.listener);
 		try {
 			lane.boot(WorkerInitializer.NONE);
 			lane.activate();

@@ -132,6 +132,14 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		this.settings.queueCapacity(queueCapacity);
 	}
 
+	/**
+	 * Requests one worker may have admitted whose answer has not started; {@code null} for threads
+	 * plus queue capacity.
+	 */
+	public void setMaxInFlight(@Nullable Integer maxInFlight) {
+		this.settings.maxInFlight(maxInFlight);
+	}
+
 	public void setBacklog(int backlog) {
 		this.settings.backlog(backlog);
 	}

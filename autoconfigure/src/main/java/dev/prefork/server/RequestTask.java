@@ -20,6 +20,8 @@ import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.server.HttpServerRequest;
@@ -81,9 +83,16 @@ final class RequestTask implements Runnable {
 
 	private final AtomicBoolean finished = new AtomicBoolean();
 
+	/** Whether the request holds one of its worker's places for requests awaiting their answer. */
+	private final AtomicBoolean reserved = new AtomicBoolean();
+
+	private volatile boolean committed;
+
 	private final HandlerSubscriber subscriber = new HandlerSubscriber();
 
 	private final Executor continuations = this::executeContinuation;
+
+	private @Nullable Scheduler scheduler;
 
 	private volatile @Nullable Worker worker;
 
@@ -133,8 +142,23 @@ final class RequestTask implements Runnable {
 		}
 	}
 
-	void assignTo(Worker worker) {
+	/** The worker admitted the request and reserved it a place among those awaiting their answer. */
+	void reservedOn(Worker worker) {
 		this.worker = worker;
+		this.reserved.set(true);
+	}
+
+	/** Gives the place back: the request answers, ended, or moves to another worker. */
+	void releaseReservation() {
+		Worker worker = this.worker;
+		if (worker != null && this.reserved.compareAndSet(true, false)) {
+			worker.reservationReleased();
+		}
+	}
+
+	/** Whether the application started to answer (its response streams until finished). */
+	boolean hasCommitted() {
+		return this.committed;
 	}
 
 	@Nullable Worker worker() {
@@ -145,9 +169,22 @@ final class RequestTask implements Runnable {
 		return this.request;
 	}
 
-	/** Runs further work of this request (request-body chunks) on the worker that took it. */
+	/**
+	 * Runs further work of this request on the worker that took it: request-body chunks, and code
+	 * that completes on a Reactor thread (a session lookup, Spring Security) and comes back here.
+	 */
 	Executor continuations() {
 		return this.continuations;
+	}
+
+	/** The {@link #continuations()} as a Reactor scheduler, made once per request. */
+	Scheduler scheduler() {
+		Scheduler scheduler = this.scheduler;
+		if (scheduler == null) {
+			scheduler = Schedulers.fromExecutor(this.continuations);
+			this.scheduler = scheduler;
+		}
+		return scheduler;
 	}
 
 	@Override
@@ -160,6 +197,7 @@ final class RequestTask implements Runnable {
 		if (!this.state.compareAndSet(QUEUED, RUNNING)) {
 			// Ended while it waited, and perhaps handed to this worker while it ended: whatever
 			// else saw it, this worker must not keep it.
+			releaseReservation();
 			worker.requestFinished(this);
 			return;
 		}
@@ -183,6 +221,11 @@ final class RequestTask implements Runnable {
 	}
 
 	private void executeContinuation(Runnable continuation) {
+		if (CURRENT.get() == this) {
+			// Already on a thread of this request's worker, in its code: no hand-off needed.
+			continuation.run();
+			return;
+		}
 		Worker worker = this.worker;
 		worker.execute(() -> {
 			enter();
@@ -232,6 +275,9 @@ final class RequestTask implements Runnable {
 			}
 		}
 		while (!this.state.compareAndSet(RUNNING, COMMITTED));
+		this.committed = true;
+		releaseReservation();
+		this.worker.requestCommitted();
 		return true;
 	}
 
@@ -417,6 +463,7 @@ final class RequestTask implements Runnable {
 				worker.queuedRequestEnded(this);
 			}
 		}
+		releaseReservation();
 		return current;
 	}
 

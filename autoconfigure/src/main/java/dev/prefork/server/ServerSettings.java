@@ -59,6 +59,8 @@ public final class ServerSettings {
 
 	private final int queueCapacity;
 
+	private final @Nullable Integer maxInFlight;
+
 	private final int backlog;
 
 	private final int ioThreads;
@@ -97,6 +99,7 @@ public final class ServerSettings {
 		this.workers = builder.workers;
 		this.threads = builder.threads;
 		this.queueCapacity = builder.queueCapacity;
+		this.maxInFlight = builder.maxInFlight;
 		this.backlog = builder.backlog;
 		this.ioThreads = builder.ioThreads;
 		this.heartbeatTimeout = builder.heartbeatTimeout;
@@ -131,6 +134,16 @@ public final class ServerSettings {
 
 	public int queueCapacity() {
 		return this.queueCapacity;
+	}
+
+	/**
+	 * Requests one worker may have admitted whose answer has not started, running, queued or
+	 * waiting on something reactive ({@code prefork.max-in-flight}); unset, threads plus
+	 * queue-capacity, so that a reactive request that leaves its thread holds its place as a
+	 * blocking one does.
+	 */
+	public int maxInFlight() {
+		return (this.maxInFlight != null) ? this.maxInFlight : this.threads + this.queueCapacity;
 	}
 
 	public int backlog() {
@@ -258,6 +271,8 @@ public final class ServerSettings {
 
 		private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
 
+		private @Nullable Integer maxInFlight;
+
 		private int backlog = DEFAULT_BACKLOG;
 
 		private int ioThreads = Runtime.getRuntime().availableProcessors();
@@ -307,6 +322,12 @@ public final class ServerSettings {
 
 		Builder queueCapacity(int queueCapacity) {
 			this.queueCapacity = SettingRange.count("queue-capacity", queueCapacity, 0, 1_000_000);
+			return this;
+		}
+
+		Builder maxInFlight(@Nullable Integer maxInFlight) {
+			this.maxInFlight = (maxInFlight != null)
+					? SettingRange.count("max-in-flight", maxInFlight, 1, 1_000_000) : null;
 			return this;
 		}
 

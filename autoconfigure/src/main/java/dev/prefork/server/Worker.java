@@ -130,6 +130,8 @@ public final class Worker {
 
 	private final int queueCapacity;
 
+	private final int maxInFlight;
+
 	private final long maxRequests;
 
 	private final Instant startedAt = Instant.now();
@@ -144,6 +146,12 @@ public final class Worker {
 
 	/** Requests admitted that no thread has taken yet (each holds a place in the queue). */
 	private final AtomicInteger waiting = new AtomicInteger();
+
+	/** Requests admitted whose answer has not started: what {@code maxInFlight} bounds. */
+	private final AtomicInteger unanswered = new AtomicInteger();
+
+	/** Requests whose answer has started and is still being written (streams, downloads). */
+	private final AtomicInteger streaming = new AtomicInteger();
 
 	private final AtomicInteger busy = new AtomicInteger();
 
@@ -174,11 +182,13 @@ public final class Worker {
 
 	private volatile long drainingSinceNanos;
 
-	Worker(int id, long age, int threads, int queueCapacity, long maxRequests, WorkerListener listener) {
+	Worker(int id, long age, int threads, int queueCapacity, int maxInFlight, long maxRequests,
+			WorkerListener listener) {
 		this.id = id;
 		this.age = age;
 		this.threads = threads;
 		this.queueCapacity = queueCapacity;
+		this.maxInFlight = maxInFlight;
 		this.maxRequests = maxRequests;
 		this.listener = listener;
 		String names = (id == MANAGEMENT_LANE_ID) ? "prefork-management-t" : "prefork-w" + id + "-t";
@@ -211,23 +221,22 @@ public final class Worker {
 	}
 
 	/**
-	 * Takes a request if a thread is idle or the queue has room.
+	 * Takes a request if a thread is idle or the queue has room, and fewer than
+	 * {@code maxInFlight} requests await their answer.
 	 * @return {@code false} when the worker is full or no longer active
 	 */
 	boolean tryAdmit(RequestTask task) {
 		if (this.state.get() != State.ACTIVE) {
 			return false;
 		}
-		int limit = this.queueCapacity + Math.max(0, this.threads - this.busy.get());
-		int current;
-		do {
-			current = this.waiting.get();
-			if (current >= limit) {
-				return false;
-			}
+		if (!reserve(this.unanswered, this.maxInFlight)) {
+			return false;
 		}
-		while (!this.waiting.compareAndSet(current, current + 1));
-		task.assignTo(this);
+		if (!reserve(this.waiting, this.queueCapacity + Math.max(0, this.threads - this.busy.get()))) {
+			this.unanswered.decrementAndGet();
+			return false;
+		}
+		task.reservedOn(this);
 		this.inFlight.add(task);
 		// abort() stops the worker before it looks at the queue: a request admitted after that
 		// look is refused here, or by the shut-down pool, and goes to another worker instead.
@@ -247,8 +256,31 @@ public final class Worker {
 
 	private void undoAdmission(RequestTask task) {
 		this.waiting.decrementAndGet();
+		task.releaseReservation();
 		// drain() may have found the request here and waited for it: it must hear that it left.
 		requestFinished(task);
+	}
+
+	private static boolean reserve(AtomicInteger counter, int limit) {
+		int current;
+		do {
+			current = counter.get();
+			if (current >= limit) {
+				return false;
+			}
+		}
+		while (!counter.compareAndSet(current, current + 1));
+		return true;
+	}
+
+	/** A request admitted here no longer awaits its answer: it answers, or it ended. */
+	void reservationReleased() {
+		this.unanswered.decrementAndGet();
+	}
+
+	/** A request's answer has started: it streams from now on, and no longer counts as unanswered. */
+	void requestCommitted() {
+		this.streaming.incrementAndGet();
 	}
 
 	/** Runs a continuation of an admitted request (never refused for lack of queue room). */
@@ -288,7 +320,13 @@ public final class Worker {
 
 	/** The request has finished: answered, its response written and no thread left in its code. */
 	void requestFinished(RequestTask task) {
-		if (this.inFlight.remove(task) && this.state.get() == State.DRAINING && this.inFlight.isEmpty()) {
+		if (!this.inFlight.remove(task)) {
+			return;
+		}
+		if (task.hasCommitted()) {
+			this.streaming.decrementAndGet();
+		}
+		if (this.state.get() == State.DRAINING && this.inFlight.isEmpty()) {
 			this.listener.drained(this);
 		}
 	}
@@ -358,6 +396,7 @@ public final class Worker {
 		for (Runnable runnable : neverRan) {
 			if (runnable instanceof RequestTask task) {
 				this.waiting.decrementAndGet();
+				task.releaseReservation();
 				this.inFlight.remove(task);
 				if (!task.isEnded()) {
 					notStarted.add(task);
@@ -477,6 +516,21 @@ public final class Worker {
 	/** Requests admitted that wait for a thread. */
 	public int getQueued() {
 		return this.waiting.get();
+	}
+
+	/** Requests admitted whose answer has not started, bounded by {@link #getMaxInFlight()}. */
+	public int getUnanswered() {
+		return this.unanswered.get();
+	}
+
+	/** Most requests awaiting their answer that this worker admits at once. */
+	public int getMaxInFlight() {
+		return this.maxInFlight;
+	}
+
+	/** Requests whose answer has started and is still being written (streams, downloads). */
+	public int getStreaming() {
+		return this.streaming.get();
 	}
 
 	/** Requests admitted and not finished (their code still running, or their answer still being written). */

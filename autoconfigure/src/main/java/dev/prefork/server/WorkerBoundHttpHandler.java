@@ -7,7 +7,6 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -39,8 +38,7 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		if (task == null) {
 			return this.delegate.handle(request, response);
 		}
-		Scheduler scheduler = Schedulers.fromExecutor(task.continuations());
-		return this.delegate.handle(new BodyOnWorker(request, scheduler), new AnswerGate(response, task));
+		return this.delegate.handle(new BodyOnWorker(request, task.scheduler()), new AnswerGate(response, task));
 	}
 
 	/** Releases buffers that will never be written. */

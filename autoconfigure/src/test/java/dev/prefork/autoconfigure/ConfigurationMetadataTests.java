@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConfigurationMetadataTests {
 
 	private static final List<String> PROPERTIES = List.of("prefork.enabled", "prefork.workers", "prefork.threads",
-			"prefork.queue-capacity", "prefork.backlog", "prefork.io-threads", "prefork.timeout",
+			"prefork.queue-capacity", "prefork.max-in-flight", "prefork.backlog", "prefork.io-threads",
+			"prefork.timeout",
 			"prefork.request-timeout", "prefork.graceful-timeout", "prefork.max-requests",
 			"prefork.max-requests-jitter", "prefork.max-worker-lifetime", "prefork.keepalive",
 			"prefork.header-timeout", "prefork.limit-request-line", "prefork.limit-request-fields",
@@ -109,7 +110,7 @@ class ConfigurationMetadataTests {
 		// workers and io-threads default to the processor count of the machine that runs the
 		// application, not of the one that built it; the other two are unset unless configured.
 		assertThat(List.of("prefork.workers", "prefork.io-threads", "prefork.request-timeout",
-				"prefork.max-worker-lifetime"))
+				"prefork.max-worker-lifetime", "prefork.max-in-flight"))
 			.allSatisfy((name) -> assertThat(metadata.get(name).has("defaultValue")).as("%s has a default", name)
 				.isFalse());
 	}

@@ -23,6 +23,9 @@ class PreforkPropertiesTests {
 		assertThat(this.properties.getWorkers()).isEqualTo(this.engine.workers());
 		assertThat(this.properties.getThreads()).isEqualTo(this.engine.threads());
 		assertThat(this.properties.getQueueCapacity()).isEqualTo(this.engine.queueCapacity());
+		// Unset, as the engine's: which then derives it from threads and queue capacity.
+		assertThat(this.properties.getMaxInFlight()).isNull();
+		assertThat(this.engine.maxInFlight()).isEqualTo(this.engine.threads() + this.engine.queueCapacity());
 		assertThat(this.properties.getBacklog()).isEqualTo(this.engine.backlog());
 		assertThat(this.properties.getIoThreads()).isEqualTo(this.engine.ioThreads());
 		assertThat(this.properties.getMaxRequests()).isEqualTo(this.engine.maxRequests());
