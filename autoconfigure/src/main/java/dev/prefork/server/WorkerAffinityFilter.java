@@ -28,9 +28,9 @@ public final class WorkerAffinityFilter implements WebFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		ServerWebExchange onWorker = new WorkerBoundExchange(exchange, task.scheduler());
-		return Mono.defer(() -> chain.filter(onWorker))
-			.subscribeOn(task.scheduler())
-			.contextWrite((context) -> context.put(PreforkSchedulers.CONTEXT_KEY, task.scheduler()));
+		Mono<Void> rest = (RequestTask.current() == task) ? chain.filter(onWorker)
+				: Mono.defer(() -> chain.filter(onWorker)).subscribeOn(task.scheduler());
+		return rest.contextWrite((context) -> context.put(PreforkSchedulers.CONTEXT_KEY, task.scheduler()));
 	}
 
 	@Override
