@@ -86,6 +86,12 @@ public class PreforkProperties {
 	private Duration keepalive = Duration.ofSeconds(15);
 
 	/**
+	 * Time a response whose answer has started (a stream, a download) may write nothing before its
+	 * connection is closed; 0 never closes one.
+	 */
+	private Duration streamIdleTimeout = Duration.ofMinutes(5);
+
+	/**
 	 * Time a client may take to send a complete request head once it started one; slower clients get 408
 	 * (on HTTP/2, the first request's HEADERS, counted from connecting, or the connection is closed).
 	 */
@@ -235,6 +241,14 @@ public class PreforkProperties {
 
 	public void setKeepalive(Duration keepalive) {
 		this.keepalive = keepalive;
+	}
+
+	public Duration getStreamIdleTimeout() {
+		return this.streamIdleTimeout;
+	}
+
+	public void setStreamIdleTimeout(Duration streamIdleTimeout) {
+		this.streamIdleTimeout = streamIdleTimeout;
 	}
 
 	public Duration getHeaderTimeout() {

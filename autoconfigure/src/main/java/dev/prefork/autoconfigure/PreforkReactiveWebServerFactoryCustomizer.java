@@ -63,6 +63,7 @@ class PreforkReactiveWebServerFactoryCustomizer
 		map.from(properties::getMaxWorkerLifetime).always().to(factory::setMaxWorkerLifetime);
 		map.from(properties::getKeepalive).always().to(factory::setKeepAlive);
 		map.from(properties::getHeaderTimeout).always().to(factory::setHeaderTimeout);
+		map.from(properties::getStreamIdleTimeout).always().to(factory::setStreamIdleTimeout);
 		map.from(properties::getLimitRequestLine).to(factory::setLimitRequestLine);
 		map.from(properties::getLimitRequestFields).to(factory::setLimitRequestFields);
 		map.from(properties::getLimitRequestFieldSize).to(factory::setLimitRequestFieldSize);

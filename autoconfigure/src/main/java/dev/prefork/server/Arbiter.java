@@ -358,8 +358,18 @@ public final class Arbiter {
 			replaceManagementLane(lane, Worker.ExitReason.TIMEOUT);
 		}
 		timeOutOverdueRequests(now);
+		closeIdleStreams(now);
 		respawnEmptySlots();
 		reapRetiring(now);
+	}
+
+	private void closeIdleStreams(long now) {
+		long idle = this.settings.streamIdleTimeout().toNanos();
+		if (idle > 0) {
+			for (Worker worker : this.published.workers()) {
+				worker.closeIdleStreams(now, idle);
+			}
+		}
 	}
 
 	private void timeOutOverdueRequests(long now) {
@@ -389,23 +399,37 @@ public final class Arbiter {
 		}
 	}
 
+	/**
+	 * Lets draining workers go. A worker whose requests are all streams (answers that have
+	 * started, holding no thread) lets its threads end at once, and its streams carry on: recycling
+	 * never cuts them. What still needs a thread after the graceful timeout is aborted; a worker
+	 * leaves when its threads are gone (or abandoned) and its last stream has finished.
+	 */
 	private void reapRetiring(long now) {
 		long graceful = this.settings.gracefulTimeout().toNanos();
 		for (Worker worker : List.copyOf(this.retiring)) {
-			if (worker.getState() == Worker.State.DRAINING && worker.nanosDraining(now) > graceful) {
-				logger.warn(worker + " did not drain within the graceful timeout; aborting "
-						+ worker.getInFlight() + " requests");
-				worker.abort("graceful timeout elapsed").forEach((task) -> task.abort("worker stopped"));
+			if (worker.getState() == Worker.State.DRAINING) {
+				if (worker.hasOnlyStreamsLeft()) {
+					logger.info(worker + " drained; its " + worker.getStreaming() + " streams carry on");
+					worker.shutdown();
+				}
+				else if (worker.nanosDraining(now) > graceful) {
+					logger.warn(worker + " did not drain within the graceful timeout; aborting "
+							+ (worker.getInFlight() - worker.getStreaming()) + " requests");
+					worker.abortAllButStreams("graceful timeout elapsed")
+						.forEach((task) -> task.abort("worker stopped"));
+				}
 			}
 			if (worker.getState() != Worker.State.STOPPED) {
 				continue;
 			}
-			if (worker.isTerminated()) {
-				exited(worker);
-			}
-			else if (worker.nanosSinceStop(now) > graceful) {
-				worker.abort("graceful timeout elapsed").forEach((task) -> task.abort("worker stopped"));
+			if (!worker.isTerminated() && worker.nanosSinceStop(now) > graceful
+					&& worker.getAbandonedThreads() == 0) {
+				worker.abortAllButStreams("graceful timeout elapsed").forEach((task) -> task.abort("worker stopped"));
 				worker.abandonLiveThreads();
+			}
+			boolean threadsGone = worker.isTerminated() || worker.getAbandonedThreads() > 0;
+			if (threadsGone && worker.getInFlight() == 0) {
 				exited(worker);
 			}
 		}

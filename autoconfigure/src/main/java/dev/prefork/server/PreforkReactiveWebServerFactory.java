@@ -178,6 +178,11 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		this.settings.keepAlive(keepAlive);
 	}
 
+	/** How long a stream may write nothing before its connection is closed; 0 never closes one. */
+	public void setStreamIdleTimeout(Duration streamIdleTimeout) {
+		this.settings.streamIdleTimeout(streamIdleTimeout);
+	}
+
 	public void setHeaderTimeout(Duration headerTimeout) {
 		this.settings.headerTimeout(headerTimeout);
 	}

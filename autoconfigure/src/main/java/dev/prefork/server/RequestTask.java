@@ -88,6 +88,8 @@ final class RequestTask implements Runnable {
 
 	private volatile boolean committed;
 
+	private volatile long lastWriteNanos;
+
 	private final HandlerSubscriber subscriber = new HandlerSubscriber();
 
 	private final Executor continuations = this::executeContinuation;
@@ -275,6 +277,7 @@ final class RequestTask implements Runnable {
 			}
 		}
 		while (!this.state.compareAndSet(RUNNING, COMMITTED));
+		this.lastWriteNanos = System.nanoTime();
 		this.committed = true;
 		releaseReservation();
 		this.worker.requestCommitted();
@@ -388,6 +391,47 @@ final class RequestTask implements Runnable {
 	/** Like {@link #abort(String)}, but leaves a request that has not started alone. */
 	void abortIfStarted(String reason) {
 		abort(reason, end(RUNNING, COMMITTED, -1, ABORTED));
+	}
+
+	/** Like {@link #abortIfStarted(String)}, but leaves a request whose answer has started alone. */
+	void abortIfRunning(String reason) {
+		abort(reason, end(RUNNING, -1, -1, ABORTED));
+	}
+
+	/** Its worker gave up on the threads still in this request's code: the request finishes without them. */
+	void abandonRunners() {
+		synchronized (this) {
+			if (this.runners.isEmpty()) {
+				return;
+			}
+			this.abandoned = true;
+		}
+		finishIfDone();
+	}
+
+	/** Marks the response as written to just now: a stream that writes is not idle. */
+	void wrote() {
+		this.lastWriteNanos = System.nanoTime();
+	}
+
+	/**
+	 * Closes the connection of a stream that has written nothing for {@code idleNanos}: a client that
+	 * stopped reading, or a publisher that stopped producing, would otherwise hold it for good.
+	 */
+	void closeIfIdle(long nowNanos, long idleNanos) {
+		if (this.state.get() != COMMITTED || nowNanos - this.lastWriteNanos <= idleNanos) {
+			return;
+		}
+		if (end(COMMITTED, -1, -1, TIMED_OUT) < 0) {
+			return;
+		}
+		Worker worker = this.worker;
+		worker.requestEndedAs(Worker.Outcome.TIMEOUT);
+		logger.info("Closing the stream of " + this.request.method() + " " + this.request.fullPath() + " on worker "
+				+ worker.getId() + ": it wrote nothing for " + Duration.ofNanos(idleNanos).toSeconds() + "s");
+		answerUnavailable(COMMITTED, false); // an answer that has begun: its connection is closed
+		runPostRequestHooks(this.response.status().code());
+		finishIfDone();
 	}
 
 	private void abort(String reason, int previous) {

@@ -24,6 +24,8 @@ public final class ServerSettings {
 
 	public static final Duration DEFAULT_KEEPALIVE = Duration.ofSeconds(15);
 
+	public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
 	public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(20);
 
 	public static final int DEFAULT_LIMIT_REQUEST_LINE = 4094;
@@ -79,6 +81,8 @@ public final class ServerSettings {
 
 	private final Duration keepAlive;
 
+	private final Duration streamIdleTimeout;
+
 	private final Duration headerTimeout;
 
 	private final int limitRequestLine;
@@ -109,6 +113,7 @@ public final class ServerSettings {
 		this.maxRequestsJitter = builder.maxRequestsJitter;
 		this.maxWorkerLifetime = builder.maxWorkerLifetime;
 		this.keepAlive = builder.keepAlive;
+		this.streamIdleTimeout = builder.streamIdleTimeout;
 		this.headerTimeout = builder.headerTimeout;
 		this.limitRequestLine = builder.limitRequestLine;
 		this.limitRequestFields = builder.limitRequestFields;
@@ -185,6 +190,14 @@ public final class ServerSettings {
 	/** How long an idle keep-alive connection is kept; 0 closes every connection after its response. */
 	public Duration keepAlive() {
 		return this.keepAlive;
+	}
+
+	/**
+	 * How long a response whose answer has started (a stream) may write nothing before its
+	 * connection is closed; 0 never closes one.
+	 */
+	public Duration streamIdleTimeout() {
+		return this.streamIdleTimeout;
 	}
 
 	public Duration headerTimeout() {
@@ -291,6 +304,8 @@ public final class ServerSettings {
 
 		private Duration keepAlive = DEFAULT_KEEPALIVE;
 
+		private Duration streamIdleTimeout = DEFAULT_STREAM_IDLE_TIMEOUT;
+
 		private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
 
 		private int limitRequestLine = DEFAULT_LIMIT_REQUEST_LINE;
@@ -369,6 +384,11 @@ public final class ServerSettings {
 
 		Builder maxWorkerLifetime(@Nullable Duration maxWorkerLifetime) {
 			this.maxWorkerLifetime = SettingRange.optionalDuration("max-worker-lifetime", maxWorkerLifetime);
+			return this;
+		}
+
+		Builder streamIdleTimeout(Duration streamIdleTimeout) {
+			this.streamIdleTimeout = SettingRange.duration("stream-idle-timeout", streamIdleTimeout);
 			return this;
 		}
 

@@ -372,6 +372,25 @@ public final class Worker {
 		return true;
 	}
 
+	/**
+	 * Whether every request left in flight is a stream: its answer has started, and no request
+	 * waits for, holds or is queued for a thread. The worker's threads can then go.
+	 */
+	boolean hasOnlyStreamsLeft() {
+		return this.unanswered.get() == 0 && this.waiting.get() == 0 && this.busy.get() == 0
+				&& this.inFlight.size() == this.streaming.get();
+	}
+
+	/** Closes the streams that have written nothing for {@code idleNanos}. */
+	void closeIdleStreams(long nowNanos, long idleNanos) {
+		if (this.streaming.get() == 0) {
+			return;
+		}
+		for (RequestTask task : this.inFlight) {
+			task.closeIfIdle(nowNanos, idleNanos);
+		}
+	}
+
 	/** Lets the threads finish what is queued, then end. */
 	void shutdown() {
 		markStopped();
@@ -385,11 +404,28 @@ public final class Worker {
 	 * @return the requests that were admitted and never started, still unanswered
 	 */
 	List<RequestTask> abort(String reason) {
+		return abort(reason, true);
+	}
+
+	/**
+	 * Like {@link #abort(String)}, but leaves the streams alone: answers that have started and
+	 * hold no thread of the worker's carry on after its threads have gone.
+	 */
+	List<RequestTask> abortAllButStreams(String reason) {
+		return abort(reason, false);
+	}
+
+	private List<RequestTask> abort(String reason, boolean streamsToo) {
 		markStopped();
 		List<Runnable> neverRan = new ArrayList<>();
 		this.pool.getQueue().drainTo(neverRan);
 		for (RequestTask task : List.copyOf(this.inFlight)) {
-			task.abortIfStarted(reason);
+			if (streamsToo) {
+				task.abortIfStarted(reason);
+			}
+			else {
+				task.abortIfRunning(reason);
+			}
 		}
 		neverRan.addAll(this.pool.shutdownNow());
 		List<RequestTask> notStarted = new ArrayList<>();
@@ -434,12 +470,18 @@ public final class Worker {
 		return this.pool.isTerminated();
 	}
 
-	/** Threads of this worker still alive after it stopped: they are stuck in application code. */
+	/**
+	 * Writes off the threads of this worker still alive after it stopped (they are stuck in
+	 * application code), and with them the requests they are stuck in.
+	 */
 	int abandonLiveThreads() {
 		for (Thread thread : this.pool.threads()) {
 			if (thread.isAlive()) {
 				this.abandonedThreads.add(thread);
 			}
+		}
+		for (RequestTask task : List.copyOf(this.inFlight)) {
+			task.abandonRunners();
 		}
 		return this.abandonedThreads.size();
 	}

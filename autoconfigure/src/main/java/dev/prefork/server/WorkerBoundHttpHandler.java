@@ -104,13 +104,19 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 
 		@Override
 		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-			return Mono.defer(() -> this.task.isEnded() ? release(body) : getDelegate().writeWith(body));
+			return Mono.defer(() -> this.task.isEnded() ? release(body) : getDelegate().writeWith(watched(body)));
 		}
 
 		@Override
 		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 			return Mono.defer(() -> this.task.isEnded() ? release(Flux.from(body).concatMap(Flux::from))
-					: getDelegate().writeAndFlushWith(body));
+					: getDelegate().writeAndFlushWith(Flux.from(body).doOnNext((chunk) -> this.task.wrote())));
+		}
+
+		/** A streamed body tells its request each time it writes, for the stream idle timeout. */
+		private Publisher<? extends DataBuffer> watched(Publisher<? extends DataBuffer> body) {
+			// A Mono is written at once; left as it is, Spring writes it without a send operator.
+			return (body instanceof Mono) ? body : Flux.from(body).doOnNext((buffer) -> this.task.wrote());
 		}
 
 		@Override

@@ -90,6 +90,8 @@ class ConfigurationMetadataTests {
 		assertThat(durationDefaultOf("prefork.graceful-timeout")).isEqualTo(ServerSettings.DEFAULT_GRACEFUL_TIMEOUT);
 		assertThat(durationDefaultOf("prefork.keepalive")).isEqualTo(ServerSettings.DEFAULT_KEEPALIVE);
 		assertThat(durationDefaultOf("prefork.header-timeout")).isEqualTo(ServerSettings.DEFAULT_HEADER_TIMEOUT);
+		assertThat(durationDefaultOf("prefork.stream-idle-timeout"))
+			.isEqualTo(ServerSettings.DEFAULT_STREAM_IDLE_TIMEOUT);
 		assertThat(durationDefaultOf("prefork.retry-after")).isEqualTo(ServerSettings.DEFAULT_RETRY_AFTER);
 	}
 

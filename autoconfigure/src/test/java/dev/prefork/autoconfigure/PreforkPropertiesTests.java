@@ -45,6 +45,7 @@ class PreforkPropertiesTests {
 		assertThat(this.properties.getMaxWorkerLifetime()).isEqualTo(this.engine.maxWorkerLifetime());
 		assertThat(this.properties.getKeepalive()).isEqualTo(this.engine.keepAlive());
 		assertThat(this.properties.getHeaderTimeout()).isEqualTo(this.engine.headerTimeout());
+		assertThat(this.properties.getStreamIdleTimeout()).isEqualTo(this.engine.streamIdleTimeout());
 		assertThat(this.properties.getRetryAfter()).isEqualTo(this.engine.retryAfter());
 	}
 
