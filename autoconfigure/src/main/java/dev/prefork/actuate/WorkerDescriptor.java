@@ -26,6 +26,7 @@ import dev.prefork.server.Worker;
  * @param unanswered requests it admitted whose answer has not started
  * @param maxInFlight most requests awaiting their answer that it admits at once
  * @param streaming requests whose answer has started and is still being written
+ * @param webSockets open WebSocket sessions whose handshake it admitted
  * @param threads its threads
  * @param queue its queue
  * @param outcomes its requests by how they ended
@@ -35,7 +36,7 @@ import dev.prefork.server.Worker;
  */
 public record WorkerDescriptor(int id, long age, String state, String exitReason, Instant startedAt,
 		double uptimeSeconds, Instant lastHeartbeat, long requests, int inFlight, int unanswered, int maxInFlight,
-		int streaming, ThreadsDescriptor threads,
+		int streaming, int webSockets, ThreadsDescriptor threads,
 		QueueDescriptor queue, Map<String, Long> outcomes, long exceptions, int abandonedThreads,
 		ExceptionsDescriptor.ExceptionDescriptor lastException) implements OperationResponseBody {
 
@@ -49,7 +50,7 @@ public record WorkerDescriptor(int id, long age, String state, String exitReason
 				(worker.getExitReason() != null) ? worker.getExitReason().tag() : null, worker.getStartedAt(),
 				Duration.between(worker.getStartedAt(), Instant.now()).toMillis() / 1000.0, worker.getLastHeartbeat(),
 				worker.getRequests(), worker.getInFlight(), worker.getUnanswered(), worker.getMaxInFlight(),
-				worker.getStreaming(),
+				worker.getStreaming(), worker.getWebSockets(),
 				new ThreadsDescriptor(worker.getBusyThreads(), worker.getExecutor().getPoolSize(), worker.getThreads()),
 				new QueueDescriptor(worker.getQueued(), worker.getQueueCapacity()), outcomes, worker.getExceptions(),
 				worker.getAbandonedThreads(),

@@ -24,12 +24,15 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.http.ReactiveHttpInputMessage;
 import org.springframework.util.ClassUtils;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+import org.springframework.web.reactive.socket.server.WebSocketService;
 
 import dev.prefork.event.WorkerEventPublisher;
 import dev.prefork.server.ArbiterListener;
 import dev.prefork.server.PreforkReactiveWebServerFactory;
 import dev.prefork.server.RequestHook;
 import dev.prefork.server.WorkerAffinityFilter;
+import dev.prefork.server.WorkerBoundWebSocketService;
 import dev.prefork.server.WorkerInitializer;
 
 /**
@@ -116,6 +119,25 @@ public final class PreforkAutoConfiguration {
 	@Bean
 	ExceptionRecordingWebExceptionHandler preforkExceptionRecorder(PreforkServerHolder holder) {
 		return new ExceptionRecordingWebExceptionHandler(holder::requestOutcomes);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(WebFluxConfigurer.class)
+	static class WebSocketConfiguration {
+
+		/** WebSocket handlers and their messages on the worker that admitted the handshake. */
+		@Bean
+		WebFluxConfigurer preforkWebSockets() {
+			return new WebFluxConfigurer() {
+
+				@Override
+				public WebSocketService getWebSocketService() {
+					return new WorkerBoundWebSocketService();
+				}
+
+			};
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -33,6 +33,16 @@ public enum PreforkMeters implements MeterDocumentation {
 	QUEUE_DEPTH("prefork.queue.depth", Meter.Type.GAUGE, "requests",
 			"Requests admitted by the active worker of a slot that wait for a thread", TagName.WORKER),
 
+	/** Answers that have started and are still being written, by worker slot. */
+	STREAMS("prefork.streams", Meter.Type.GAUGE, "streams",
+			"Answers that have started and are still being written (server-sent events, downloads, WebSocket "
+					+ "sessions), by the worker slot that admitted them",
+			TagName.WORKER),
+
+	/** Open WebSocket sessions, by worker slot. */
+	WEBSOCKET_SESSIONS("prefork.websocket.sessions", Meter.Type.GAUGE, "sessions",
+			"Open WebSocket sessions, by the worker slot that admitted their handshake", TagName.WORKER),
+
 	/** Connections in the kernel's accept queue of the listening socket ({@code NaN} if unknown). */
 	BACKLOG("prefork.backlog", Meter.Type.GAUGE, "connections",
 			"Connections waiting in the kernel's accept queue, NaN where the platform cannot tell"),

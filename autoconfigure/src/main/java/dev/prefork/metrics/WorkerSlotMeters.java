@@ -2,6 +2,7 @@ package dev.prefork.metrics;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,6 +49,12 @@ final class WorkerSlotMeters {
 				.register(registry));
 		}
 		this.meters.add(PreforkMeters.QUEUE_DEPTH.gauge(this, WorkerSlotMeters::queued)
+			.tag(PreforkMeters.TagName.WORKER.asString(), worker)
+			.register(registry));
+		this.meters.add(PreforkMeters.STREAMS.gauge(this, (meters) -> meters.sum(Worker::getStreaming))
+			.tag(PreforkMeters.TagName.WORKER.asString(), worker)
+			.register(registry));
+		this.meters.add(PreforkMeters.WEBSOCKET_SESSIONS.gauge(this, (meters) -> meters.sum(Worker::getWebSockets))
 			.tag(PreforkMeters.TagName.WORKER.asString(), worker)
 			.register(registry));
 	}
@@ -104,6 +111,11 @@ final class WorkerSlotMeters {
 			total += worker.getOutcomeCount(outcome);
 		}
 		return total;
+	}
+
+	/** Over every live worker of the slot: a retiring one still carries its streams. */
+	private synchronized double sum(ToIntFunction<Worker> count) {
+		return this.live.stream().mapToInt(count).sum();
 	}
 
 	private synchronized double queued() {

@@ -232,6 +232,15 @@ public final class Arbiter {
 				+ ((lane != null) ? lane.getInFlight() : 0);
 	}
 
+	/** Closes every open WebSocket session with 1001 Going Away (the server is shutting down). */
+	void closeWebSockets() {
+		Published published = this.published;
+		published.workers().forEach(Worker::closeWebSockets);
+		if (published.managementLane() != null) {
+			published.managementLane().closeWebSockets();
+		}
+	}
+
 	/** Every worker the arbiter knows: active ones, then those draining or stopping. */
 	public List<Worker> getWorkers() {
 		return this.published.workers();

@@ -168,6 +168,7 @@ public class PreforkWebServer implements WebServer {
 		if (server != null) {
 			server.channel().close();
 		}
+		this.arbiter.closeWebSockets();
 	}
 
 	private boolean isIdle() {

@@ -168,6 +168,9 @@ public final class Worker {
 
 	private final Set<Thread> abandonedThreads = ConcurrentHashMap.newKeySet();
 
+	/** How to close each open WebSocket session with 1001 Going Away. */
+	private final Set<Runnable> webSockets = ConcurrentHashMap.newKeySet();
+
 	private final AtomicBoolean recycleRequested = new AtomicBoolean();
 
 	private final AtomicReference<State> state = new AtomicReference<>(State.BOOTING);
@@ -357,8 +360,27 @@ public final class Worker {
 		}
 	}
 
+	void webSocketOpened(Runnable goingAway) {
+		this.webSockets.add(goingAway);
+		if (this.state.get() != State.ACTIVE) {
+			closeWebSockets(); // opened as the worker began to drain: it goes away with the others
+		}
+	}
+
+	void webSocketClosed(Runnable goingAway) {
+		this.webSockets.remove(goingAway);
+	}
+
+	/** Closes every open WebSocket session with 1001 Going Away; its client reconnects elsewhere. */
+	void closeWebSockets() {
+		for (Runnable goingAway : List.copyOf(this.webSockets)) {
+			goingAway.run();
+		}
+	}
+
 	/**
-	 * Stops taking new requests; those in flight carry on.
+	 * Stops taking new requests; those in flight carry on, but its WebSocket sessions are closed
+	 * with 1001 Going Away: their messages are handled on its threads, which are going.
 	 * @return {@code false} if the worker was not active
 	 */
 	boolean drain() {
@@ -366,6 +388,7 @@ public final class Worker {
 		if (!this.state.compareAndSet(State.ACTIVE, State.DRAINING)) {
 			return false;
 		}
+		closeWebSockets();
 		if (this.inFlight.isEmpty()) {
 			this.listener.drained(this);
 		}
@@ -573,6 +596,11 @@ public final class Worker {
 	/** Requests whose answer has started and is still being written (streams, downloads). */
 	public int getStreaming() {
 		return this.streaming.get();
+	}
+
+	/** Open WebSocket sessions whose handshake this worker admitted. */
+	public int getWebSockets() {
+		return this.webSockets.size();
 	}
 
 	/** Requests admitted and not finished (their code still running, or their answer still being written). */
