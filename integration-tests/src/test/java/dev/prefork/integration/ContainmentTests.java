@@ -5,12 +5,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.SubmissionPublisher;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,6 +74,32 @@ class ContainmentTests {
 			.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.body()).startsWith("prefork-w1-t").endsWith(" file");
+	}
+
+	/**
+	 * The body arrives in pieces after the handler has subscribed to it, so that it is decoded as
+	 * the event loop reads it: the handler must still get it on the worker.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "/echo", "/fn/echo" })
+	void aBodyThatArrivesAfterTheHeadIsHandledOnTheWorker(String path) throws Exception {
+		String token = get("/csrf", false).body();
+		int chunks = 8;
+		int chunkSize = 16 * 1024;
+		SubmissionPublisher<ByteBuffer> body = new SubmissionPublisher<>();
+		CompletableFuture<HttpResponse<String>> answer = this.client.sendAsync(HttpRequest.newBuilder(uri(path))
+			.header("Content-Type", "text/plain")
+			.header("X-CSRF-TOKEN", token)
+			.POST(HttpRequest.BodyPublishers.fromPublisher(body, (long) chunks * chunkSize))
+			.build(), HttpResponse.BodyHandlers.ofString());
+		for (int i = 0; i < chunks; i++) {
+			Thread.sleep(50);
+			body.submit(ByteBuffer.wrap("x".repeat(chunkSize).getBytes(StandardCharsets.US_ASCII)));
+		}
+		body.close();
+		HttpResponse<String> response = answer.get(30, TimeUnit.SECONDS);
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.body()).startsWith("prefork-w1-t").endsWith(" " + chunks * chunkSize);
 	}
 
 	@Test

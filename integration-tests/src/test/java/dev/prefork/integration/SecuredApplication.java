@@ -19,6 +19,7 @@ import org.springframework.security.web.server.context.NoOpServerSecurityContext
 import org.springframework.security.web.server.csrf.CsrfToken;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
@@ -32,6 +33,7 @@ import org.springframework.web.server.WebSession;
 import dev.prefork.server.PreforkSchedulers;
 
 import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
 
 /**
  * An ordinary secured WebFlux application, as a Prefork user would write it: Spring Security with
@@ -70,7 +72,9 @@ class SecuredApplication {
 	@Bean
 	RouterFunction<ServerResponse> functionalRoutes() {
 		return RouterFunctions.route(GET("/fn/thread"), (request) -> ServerResponse.ok().bodyValue(thread()))
-			.andRoute(GET("/fn/secure"), (request) -> ServerResponse.ok().bodyValue(thread()));
+			.andRoute(GET("/fn/secure"), (request) -> ServerResponse.ok().bodyValue(thread()))
+			.andRoute(POST("/fn/echo"), (request) -> request.bodyToMono(String.class)
+				.flatMap((body) -> ServerResponse.ok().bodyValue(thread() + " " + body.length())));
 	}
 
 	static String thread() {
@@ -111,6 +115,11 @@ class SecuredApplication {
 		@PostMapping("/upload")
 		String upload(@RequestPart("file") Part file) {
 			return SecuredApplication.thread() + " " + file.name();
+		}
+
+		@PostMapping("/echo")
+		String echo(@RequestBody String body) {
+			return SecuredApplication.thread() + " " + body.length();
 		}
 
 		@GetMapping("/delay")
