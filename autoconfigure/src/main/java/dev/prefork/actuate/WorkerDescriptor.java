@@ -51,7 +51,8 @@ public record WorkerDescriptor(int id, long age, String state, String exitReason
 				Duration.between(worker.getStartedAt(), Instant.now()).toMillis() / 1000.0, worker.getLastHeartbeat(),
 				worker.getRequests(), worker.getInFlight(), worker.getUnanswered(), worker.getMaxInFlight(),
 				worker.getStreaming(), worker.getWebSockets(),
-				new ThreadsDescriptor(worker.getBusyThreads(), worker.getExecutor().getPoolSize(), worker.getThreads()),
+				new ThreadsDescriptor(worker.getBusyThreads(), worker.getExecutor().getPoolSize(), worker.getThreads(),
+						worker.isVirtualThreads()),
 				new QueueDescriptor(worker.getQueued(), worker.getQueueCapacity()), outcomes, worker.getExceptions(),
 				worker.getAbandonedThreads(),
 				(last != null) ? ExceptionsDescriptor.ExceptionDescriptor.of(last, exposure) : null);
@@ -63,8 +64,10 @@ public record WorkerDescriptor(int id, long age, String state, String exitReason
 	 * @param active threads running a task now
 	 * @param pool threads alive in the pool
 	 * @param max threads the pool is made of
+	 * @param virtual whether they are virtual threads ({@code spring.threads.virtual.enabled} on
+	 * Java 21 or later)
 	 */
-	public record ThreadsDescriptor(int active, int pool, int max) {
+	public record ThreadsDescriptor(int active, int pool, int max, boolean virtual) {
 	}
 
 	/**

@@ -161,7 +161,13 @@ public enum PreforkMeters implements MeterDocumentation {
 		EXCEPTION("exception"),
 
 		/** Why a worker left, as {@link Worker.ExitReason#tag()}: {@code max-requests}, {@code crash}... */
-		REASON("reason");
+		REASON("reason"),
+
+		/**
+		 * On the {@code executor.*} meters of a worker's pool: {@code virtual} or {@code platform},
+		 * the kind of its threads.
+		 */
+		THREADS("threads");
 
 		private final String key;
 

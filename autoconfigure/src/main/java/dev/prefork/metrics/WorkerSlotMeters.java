@@ -65,7 +65,8 @@ final class WorkerSlotMeters {
 			this.live.add(worker);
 		}
 		unbindExecutor();
-		new ExecutorServiceMetrics(worker.getExecutor(), this.executorName, Tags.empty()).bindTo(this.registry);
+		Tags kind = Tags.of(PreforkMeters.TagName.THREADS.asString(), worker.isVirtualThreads() ? "virtual" : "platform");
+		new ExecutorServiceMetrics(worker.getExecutor(), this.executorName, kind).bindTo(this.registry);
 		// ExecutorServiceMetrics cannot unbind itself: find what it registered by its name tag.
 		this.executorMeters = Search.in(this.registry)
 			.tag("name", this.executorName)

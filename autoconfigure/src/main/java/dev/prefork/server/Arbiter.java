@@ -603,8 +603,8 @@ public final class Arbiter {
 		if (maxRequests > 0 && this.settings.maxRequestsJitter() > 0) {
 			maxRequests += ThreadLocalRandom.current().nextLong(this.settings.maxRequestsJitter() + 1);
 		}
-		Worker worker = new Worker(id, age, this.settings.threads(), this.settings.queueCapacity(),
-				this.settings.maxInFlight(), maxRequests, this.listener);
+		Worker worker = new Worker(id, age, this.settings.threads(), this.settings.virtualThreads(),
+				this.settings.queueCapacity(), this.settings.maxInFlight(), maxRequests, this.listener);
 		logger.info("Booting worker " + id + " (age " + age + ")");
 		try {
 			worker.boot(this.initializer);
@@ -625,7 +625,9 @@ public final class Arbiter {
 	}
 
 	private Worker bootManagementLane() {
-		Worker lane = new Worker(Worker.MANAGEMENT_LANE_ID, 0, this.settings.managementThreads(),
+		// Platform threads whatever the workers use: the lane must answer probes even when every
+		// carrier thread is pinned by application code.
+		Worker lane = new Worker(Worker.MANAGEMENT_LANE_ID, 0, this.settings.managementThreads(), false,
 				ServerSettings.MANAGEMENT_QUEUE_CAPACITY,
 				this.settings.managementThreads() + ServerSettings.MANAGEMENT_QUEUE_CAPACITY, 0, this.listener);
 		try {

@@ -128,6 +128,14 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		this.settings.threads(threads);
 	}
 
+	/**
+	 * Runs application code on virtual threads, {@code threads} of them per worker; needs Java 21.
+	 * @param virtualThreads whether to
+	 */
+	public void setVirtualThreads(boolean virtualThreads) {
+		this.settings.virtualThreads(virtualThreads);
+	}
+
 	public void setQueueCapacity(int queueCapacity) {
 		this.settings.queueCapacity(queueCapacity);
 	}

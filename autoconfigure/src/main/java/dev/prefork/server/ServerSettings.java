@@ -59,6 +59,8 @@ public final class ServerSettings {
 
 	private final int threads;
 
+	private final boolean virtualThreads;
+
 	private final int queueCapacity;
 
 	private final @Nullable Integer maxInFlight;
@@ -102,6 +104,7 @@ public final class ServerSettings {
 	private ServerSettings(Builder builder) {
 		this.workers = builder.workers;
 		this.threads = builder.threads;
+		this.virtualThreads = builder.virtualThreads;
 		this.queueCapacity = builder.queueCapacity;
 		this.maxInFlight = builder.maxInFlight;
 		this.backlog = builder.backlog;
@@ -135,6 +138,15 @@ public final class ServerSettings {
 
 	public int threads() {
 		return this.threads;
+	}
+
+	/**
+	 * Whether workers run application code on virtual threads, still {@link #threads()} of them per
+	 * worker. Follows {@code spring.threads.virtual.enabled}; the management lane stays on platform
+	 * threads.
+	 */
+	public boolean virtualThreads() {
+		return this.virtualThreads;
 	}
 
 	public int queueCapacity() {
@@ -282,6 +294,8 @@ public final class ServerSettings {
 
 		private int threads = DEFAULT_THREADS;
 
+		private boolean virtualThreads;
+
 		private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
 
 		private @Nullable Integer maxInFlight;
@@ -332,6 +346,15 @@ public final class ServerSettings {
 
 		Builder threads(int threads) {
 			this.threads = SettingRange.count("threads", threads, 1, 10_000);
+			return this;
+		}
+
+		Builder virtualThreads(boolean virtualThreads) {
+			if (virtualThreads && !VirtualThreads.available()) {
+				throw new IllegalStateException(
+						"Virtual threads need Java 21 or later; this is Java " + Runtime.version().feature());
+			}
+			this.virtualThreads = virtualThreads;
 			return this;
 		}
 

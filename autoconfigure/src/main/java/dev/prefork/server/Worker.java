@@ -128,6 +128,8 @@ public final class Worker {
 
 	private final int threads;
 
+	private final boolean virtualThreads;
+
 	private final int queueCapacity;
 
 	private final int maxInFlight;
@@ -185,18 +187,19 @@ public final class Worker {
 
 	private volatile long drainingSinceNanos;
 
-	Worker(int id, long age, int threads, int queueCapacity, int maxInFlight, long maxRequests,
-			WorkerListener listener) {
+	Worker(int id, long age, int threads, boolean virtualThreads, int queueCapacity, int maxInFlight,
+			long maxRequests, WorkerListener listener) {
 		this.id = id;
 		this.age = age;
 		this.threads = threads;
+		this.virtualThreads = virtualThreads;
 		this.queueCapacity = queueCapacity;
 		this.maxInFlight = maxInFlight;
 		this.maxRequests = maxRequests;
 		this.listener = listener;
 		String names = (id == MANAGEMENT_LANE_ID) ? "prefork-management-t" : "prefork-w" + id + "-t";
 		this.pool = WorkerThreadPool.create(threads, queueCapacity + threads + CONTINUATION_HEADROOM, names,
-				() -> CURRENT.set(this), new PoolListener());
+				virtualThreads, () -> CURRENT.set(this), new PoolListener());
 		for (int i = 0; i < this.outcomes.length; i++) {
 			this.outcomes[i] = new LongAdder();
 		}
@@ -568,6 +571,11 @@ public final class Worker {
 
 	public int getThreads() {
 		return this.threads;
+	}
+
+	/** Whether its threads are virtual ones; there are still {@link #getThreads()} of them. */
+	public boolean isVirtualThreads() {
+		return this.virtualThreads;
 	}
 
 	public int getBusyThreads() {

@@ -24,9 +24,10 @@ final class WorkerThreadPool extends ThreadPoolExecutor {
 		this.listener = listener;
 	}
 
-	static WorkerThreadPool create(int threads, int queueSize, String namePrefix, Runnable onThreadStart,
-			Listener listener) {
-		return new WorkerThreadPool(threads, queueSize, new NamedThreads(namePrefix, onThreadStart), listener);
+	static WorkerThreadPool create(int threads, int queueSize, String namePrefix, boolean virtual,
+			Runnable onThreadStart, Listener listener) {
+		return new WorkerThreadPool(threads, queueSize, new NamedThreads(namePrefix, virtual, onThreadStart),
+				listener);
 	}
 
 	@Override
@@ -55,11 +56,14 @@ final class WorkerThreadPool extends ThreadPoolExecutor {
 
 	/**
 	 * Daemon threads, so that a thread stuck for good in application code cannot keep the JVM alive;
-	 * {@code stop()} still waits for every healthy thread to end.
+	 * {@code stop()} still waits for every healthy thread to end. Virtual ones where asked (they are
+	 * daemons by nature), named like platform ones, so that a stack trace says which worker.
 	 */
 	private static final class NamedThreads implements ThreadFactory {
 
 		private final String namePrefix;
+
+		private final boolean virtual;
 
 		private final Runnable onThreadStart;
 
@@ -67,18 +71,23 @@ final class WorkerThreadPool extends ThreadPoolExecutor {
 
 		private final List<Thread> created = new ArrayList<>();
 
-		NamedThreads(String namePrefix, Runnable onThreadStart) {
+		NamedThreads(String namePrefix, boolean virtual, Runnable onThreadStart) {
 			this.namePrefix = namePrefix;
+			this.virtual = virtual;
 			this.onThreadStart = onThreadStart;
 		}
 
 		@Override
 		public Thread newThread(Runnable runnable) {
-			Thread thread = new Thread(() -> {
+			Runnable body = () -> {
 				this.onThreadStart.run();
 				runnable.run();
-			}, this.namePrefix + this.count.incrementAndGet());
-			thread.setDaemon(true);
+			};
+			String name = this.namePrefix + this.count.incrementAndGet();
+			Thread thread = this.virtual ? VirtualThreads.unstarted(name, body) : new Thread(body, name);
+			if (!this.virtual) {
+				thread.setDaemon(true);
+			}
 			synchronized (this.created) {
 				this.created.removeIf((existing) -> !existing.isAlive() && existing.getState() != Thread.State.NEW);
 				this.created.add(thread);
