@@ -9,9 +9,11 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnThreading;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.thread.Threading;
 import org.springframework.boot.web.server.autoconfigure.reactive.ReactiveWebServerConfiguration;
 import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
@@ -71,7 +73,8 @@ public final class PreforkAutoConfiguration {
 	PreforkReactiveWebServerFactoryCustomizer preforkReactiveWebServerFactoryCustomizer(PreforkProperties properties,
 			Environment environment) {
 		PreforkPropertiesValidator.validate(properties);
-		return new PreforkReactiveWebServerFactoryCustomizer(properties, actuatorBasePath(environment));
+		return new PreforkReactiveWebServerFactoryCustomizer(properties, actuatorBasePath(environment),
+				VirtualThreadsSetting.resolve(environment));
 	}
 
 	/**
@@ -136,6 +139,22 @@ public final class PreforkAutoConfiguration {
 				}
 
 			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(WebFluxConfigurer.class)
+	@ConditionalOnThreading(Threading.VIRTUAL)
+	static class VirtualThreadsConfiguration {
+
+		/**
+		 * Keeps blocking controller methods on the request's worker, whose threads are the
+		 * virtual ones: Boot would hand them to its {@code applicationTaskExecutor}, unbounded.
+		 */
+		@Bean
+		WebFluxConfigurer preforkBlockingExecution() {
+			return new WorkerBlockingExecution();
 		}
 
 	}

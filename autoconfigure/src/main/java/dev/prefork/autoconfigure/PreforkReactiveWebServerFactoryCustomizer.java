@@ -25,9 +25,13 @@ class PreforkReactiveWebServerFactoryCustomizer
 
 	private final @Nullable String managementPathPrefix;
 
-	PreforkReactiveWebServerFactoryCustomizer(PreforkProperties properties, @Nullable String managementPathPrefix) {
+	private final boolean virtualThreads;
+
+	PreforkReactiveWebServerFactoryCustomizer(PreforkProperties properties, @Nullable String managementPathPrefix,
+			boolean virtualThreads) {
 		this.properties = properties;
 		this.managementPathPrefix = managementPathPrefix;
+		this.virtualThreads = virtualThreads;
 	}
 
 	@Override
@@ -51,6 +55,7 @@ class PreforkReactiveWebServerFactoryCustomizer
 		PropertyMapper map = PropertyMapper.get();
 		map.from(properties::getWorkers).to(factory::setWorkers);
 		map.from(properties::getThreads).to(factory::setThreads);
+		factory.setVirtualThreads(this.virtualThreads);
 		map.from(properties::getQueueCapacity).to(factory::setQueueCapacity);
 		map.from(properties::getMaxInFlight).always().to(factory::setMaxInFlight);
 		map.from(properties::getBacklog).to(factory::setBacklog);
