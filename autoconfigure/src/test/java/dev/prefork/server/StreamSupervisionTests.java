@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
@@ -32,6 +33,10 @@ class StreamSupervisionTests {
 		.andRoute(GET("/silent"), (request) -> ServerResponse.ok()
 			.contentType(MediaType.TEXT_EVENT_STREAM)
 			.body(Flux.concat(Flux.just(ServerSentEvent.builder("hello").build()), Flux.never()), ServerSentEvent.class))
+		.andRoute(GET("/block"), (request) -> ServerResponse.ok().body(Mono.fromCallable(() -> {
+			Thread.sleep(1500);
+			return "blocked";
+		}), String.class))
 		.andRoute(GET("/hello"), (request) -> ServerResponse.ok().bodyValue("hello")));
 
 	@Test
@@ -52,6 +57,31 @@ class StreamSupervisionTests {
 			await().atMost(Duration.ofSeconds(5)).until(() -> !server.arbiter().getWorkers().contains(original));
 			assertThat(original.getAbandonedThreads()).isZero();
 			assertThat(server.arbiter().getWorkers()).containsExactly(replacement);
+		}
+	}
+
+	@Test
+	void aStreamOutlivesTheScalingDownOfItsWorker() throws Exception {
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(2);
+			factory.setThreads(1);
+			factory.setQueueCapacity(0);
+			factory.setGracefulTimeout(Duration.ofMillis(500));
+		}, HANDLER); RawHttp blocker = new RawHttp(server.port()); RawHttp stream = new RawHttp(server.port())) {
+			// Worker 1's only thread is taken, so the stream goes to worker 2, the one scaling retires.
+			blocker.send("GET /block HTTP/1.1\r\nHost: test\r\n\r\n");
+			Worker first = server.arbiter().getWorkers().get(0);
+			await().atMost(Duration.ofSeconds(5)).until(() -> first.getBusyThreads() == 1);
+			stream.send("GET /events?n=30 HTTP/1.1\r\nHost: test\r\n\r\n");
+			assertThat(stream.readUntilClosedOr("data:event 1", Duration.ofSeconds(5))).startsWith("HTTP/1.1 200");
+			Worker second = server.arbiter().getWorkers().get(1);
+			assertThat(second.getStreaming()).isEqualTo(1);
+			server.arbiter().scale(1);
+			await().atMost(Duration.ofSeconds(5)).until(() -> second.getState() != Worker.State.ACTIVE);
+			assertThat(stream.readUntilClosedOr("data:event 29", Duration.ofSeconds(10))).contains("data:event 29");
+			await().atMost(Duration.ofSeconds(5)).until(() -> second.getState() == Worker.State.STOPPED);
+			assertThat(second.getAbandonedThreads()).isZero();
+			assertThat(server.arbiter().getWorkers()).containsExactly(first);
 		}
 	}
 
