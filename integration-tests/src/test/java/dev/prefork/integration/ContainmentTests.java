@@ -62,6 +62,13 @@ class ContainmentTests {
 	}
 
 	@Test
+	void aServerSentEventStreamBehindAuthenticationIsProducedOnTheWorker() throws Exception {
+		HttpResponse<String> response = get("/secure/events", true);
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.body()).startsWith("data:prefork-w1-t").contains("data:tick on parallel-");
+	}
+
+	@Test
 	void aMultipartUploadWithItsCsrfTokenRunsOnTheWorker() throws Exception {
 		String token = get("/csrf", false).body();
 		String boundary = "prefork-boundary";

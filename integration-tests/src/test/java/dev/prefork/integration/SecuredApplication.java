@@ -2,6 +2,7 @@ package dev.prefork.integration;
 
 import java.time.Duration;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -9,6 +10,7 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
+import org.springframework.http.MediaType;
 import org.springframework.http.codec.multipart.Part;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
@@ -120,6 +122,13 @@ class SecuredApplication {
 		@PostMapping("/echo")
 		String echo(@RequestBody String body) {
 			return SecuredApplication.thread() + " " + body.length();
+		}
+
+		/** Server-sent events: the first is produced where the stream is subscribed, then a tick. */
+		@GetMapping(path = "/secure/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+		Flux<String> events() {
+			return Flux.concat(Flux.defer(() -> Flux.just(SecuredApplication.thread())),
+					Mono.delay(Duration.ofMillis(10)).map((tick) -> "tick on " + SecuredApplication.thread()));
 		}
 
 		@GetMapping("/delay")

@@ -2,17 +2,21 @@ package dev.prefork.sample;
 
 import java.time.Duration;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Endpoints that exercise each kind of work a worker may be given.
@@ -91,6 +95,21 @@ class SampleController {
 	@PostMapping("/echo")
 	String echo(@RequestBody(required = false) String body) {
 		return (body != null) ? body : "";
+	}
+
+	/**
+	 * Server-sent events, one every {@code ms} milliseconds: a stream holds no worker thread between
+	 * events, outlives recycling and {@code request-timeout}, and shows as streaming.
+	 */
+	@GetMapping(path = "/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<ServerSentEvent<String>> events(@RequestParam(defaultValue = "10") int count,
+			@RequestParam(defaultValue = "1000") long ms) {
+		if (count < 1 || count > 100_000 || ms < 1 || ms > 3_600_000) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "count must be 1-100000 and ms 1-3600000");
+		}
+		return Flux.interval(Duration.ZERO, Duration.ofMillis(ms))
+			.take(count)
+			.map((i) -> ServerSentEvent.builder("tick " + i).id(Long.toString(i)).build());
 	}
 
 	/** Names the thread that serves the request. */

@@ -57,6 +57,17 @@ class SampleApplicationTests {
 	}
 
 	@Test
+	void eventsStreamsTheAskedNumberOfServerSentEvents() throws Exception {
+		HttpResponse<String> response = get("/events?count=3&ms=10");
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("text/event-stream"));
+		assertThat(response.body()).contains("data:tick 0", "data:tick 1", "data:tick 2")
+			.doesNotContain("data:tick 3");
+		assertThat(get("/events?count=0").statusCode()).isEqualTo(400);
+	}
+
+	@Test
 	void echoReturnsTheRequestBody() throws Exception {
 		String body = "gunicorn ".repeat(10_000);
 		HttpResponse<String> response = this.client.send(HttpRequest.newBuilder(uri("/echo"))
