@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
@@ -40,13 +41,19 @@ final class PreforkSignalHandlers implements InitializingBean, DisposableBean {
 
 	private void handle(String name, Consumer<Arbiter> action) {
 		try {
-			Signal.handle(new Signal(name), (signal) -> {
+			SignalHandler previous = Signal.handle(new Signal(name), (signal) -> {
 				PreforkWebServer server = this.server.get();
 				if (this.active && server != null) {
 					logger.info("Handling signal: " + name.toLowerCase(Locale.ROOT));
 					action.accept(server.getArbiter());
 				}
 			});
+			if (previous == SignalHandler.SIG_IGN) {
+				// The JVM keeps a signal ignored that the process was started ignoring (nohup
+				// does this to SIGHUP), and installs nothing: say so, or the signal is lost unseen.
+				logger.warn("SIG" + name + " is ignored by this process (it was started ignoring it, as nohup does), "
+						+ "so Prefork cannot handle it; use the prefork actuator endpoint instead");
+			}
 		}
 		catch (IllegalArgumentException | UnsupportedOperationException ex) {
 			logger.warn("Cannot handle SIG" + name + " on this JVM: " + ex.getMessage());
