@@ -86,8 +86,9 @@ public class PreforkProperties {
 	private Duration keepalive = Duration.ofSeconds(15);
 
 	/**
-	 * Time a response whose answer has started (a stream, a download) may write nothing before its
-	 * connection is closed; 0 never closes one.
+	 * Time a response whose answer has started (a stream, a download) may go without producing
+	 * anything and without the socket taking anything, before its connection is closed; 0 never
+	 * closes one.
 	 */
 	private Duration streamIdleTimeout = Duration.ofMinutes(5);
 

@@ -781,6 +781,11 @@ public final class Arbiter {
 			});
 		}
 
+		@Override
+		public boolean adopt(Runnable continuation) {
+			return Arbiter.this.pool.adopt(continuation);
+		}
+
 	}
 
 }

@@ -1,7 +1,6 @@
 package dev.prefork.server;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -10,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.apache.commons.logging.Log;
@@ -90,6 +90,11 @@ final class RequestTask implements Runnable {
 
 	private volatile long lastWriteNanos;
 
+	/** What the connection's outbound buffer held at the last idle check (its event loop only). */
+	private long lastPendingBytes = -1;
+
+	private long lastProgress = -1;
+
 	private final HandlerSubscriber subscriber = new HandlerSubscriber();
 
 	private final Executor continuations = this::executeContinuation;
@@ -105,14 +110,7 @@ final class RequestTask implements Runnable {
 	/** The connection's event loop: the only thread that may write to it. */
 	private final @Nullable EventLoop eventLoop;
 
-	/** Threads now running this request's code (its handler, or a body chunk's continuation). */
-	private final List<Thread> runners = new ArrayList<>(1); // guarded by this
-
-	private long interruptedAtNanos; // guarded by this
-
-	private boolean interrupted; // guarded by this
-
-	private boolean abandoned; // guarded by this
+	private final RequestRunners runners = new RequestRunners();
 
 	RequestTask(HttpServerRequest request, HttpServerResponse response,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
@@ -179,6 +177,11 @@ final class RequestTask implements Runnable {
 		return this.continuations;
 	}
 
+	/** Completes when the request's connection closes (never when it has none). */
+	Mono<Void> connectionClosed() {
+		return (this.request instanceof Connection connection) ? connection.onDispose() : Mono.never();
+	}
+
 	/** The {@link #continuations()} as a Reactor scheduler, made once per request. */
 	Scheduler scheduler() {
 		Scheduler scheduler = this.scheduler;
@@ -229,6 +232,14 @@ final class RequestTask implements Runnable {
 			return;
 		}
 		Worker worker = this.worker;
+		if (!worker.hasIdleThread() && this.runners.hasParked()) {
+			// A thread of this request waits, and perhaps for this very continuation (blocking code
+			// calling block() on its session or body): queued behind it, the continuation would
+			// never run. It runs where it completed, as on stock WebFlux; the waiting code resumes
+			// on its worker thread.
+			continuation.run();
+			return;
+		}
 		worker.execute(() -> {
 			enter();
 			try {
@@ -241,22 +252,13 @@ final class RequestTask implements Runnable {
 	}
 
 	private void enter() {
-		synchronized (this) {
-			this.runners.add(Thread.currentThread());
-		}
+		this.runners.enter();
 		CURRENT.set(this);
 	}
 
 	private void exit() {
 		CURRENT.remove();
-		boolean interruptedByUs;
-		synchronized (this) {
-			this.runners.remove(Thread.currentThread());
-			interruptedByUs = this.interrupted;
-		}
-		if (interruptedByUs) {
-			Thread.interrupted(); // the interrupt was meant for this request only, not the next one
-		}
+		this.runners.exit();
 		finishIfDone();
 	}
 
@@ -327,7 +329,7 @@ final class RequestTask implements Runnable {
 			return false;
 		}
 		int current = this.state.get();
-		return current < COMMITTED || (current == CANCELLED && hasUninterruptedRunner());
+		return current < COMMITTED || (current == CANCELLED && this.runners.hasUninterrupted());
 	}
 
 	/** Ends the request as timed out: answered 503, its threads interrupted. */
@@ -345,7 +347,7 @@ final class RequestTask implements Runnable {
 		this.outcomes.requestTimedOut();
 		answerUnavailable(previous, false);
 		runPostRequestHooks(503); // after the answer is on its way: a slow hook must not delay it
-		List<Thread> stuck = interruptRunners();
+		List<Thread> stuck = this.runners.interrupt();
 		logger.warn("Request " + this.request.method() + " " + this.request.fullPath() + " on worker " + worker.getId()
 				+ " timed out" + (stuck.isEmpty() ? "" : ", interrupting " + names(stuck)));
 		finishIfDone();
@@ -353,7 +355,7 @@ final class RequestTask implements Runnable {
 
 	/** A cancelled request whose code still runs past the request timeout: interrupt it too. */
 	private void interruptLeftBehind() {
-		List<Thread> stuck = interruptRunners();
+		List<Thread> stuck = this.runners.interrupt();
 		if (!stuck.isEmpty()) {
 			logger.warn("Request " + this.request.method() + " " + this.request.fullPath() + ", whose client left, "
 					+ "ran past the request timeout; interrupting " + names(stuck));
@@ -366,14 +368,9 @@ final class RequestTask implements Runnable {
 	 * finishes without them. Asked by the arbiter on every tick, like {@link #isOverdue}.
 	 */
 	void abandonStuckThreads(long nowNanos, long gracefulNanos) {
-		List<Thread> left;
-		synchronized (this) {
-			if (!this.interrupted || this.abandoned || this.runners.isEmpty()
-					|| nowNanos - this.interruptedAtNanos <= gracefulNanos) {
-				return;
-			}
-			this.abandoned = true;
-			left = List.copyOf(this.runners);
+		List<Thread> left = this.runners.abandonIfStuck(nowNanos, gracefulNanos);
+		if (left.isEmpty()) {
+			return;
 		}
 		Worker worker = this.worker;
 		for (Thread thread : left) {
@@ -400,12 +397,7 @@ final class RequestTask implements Runnable {
 
 	/** Its worker gave up on the threads still in this request's code: the request finishes without them. */
 	void abandonRunners() {
-		synchronized (this) {
-			if (this.runners.isEmpty()) {
-				return;
-			}
-			this.abandoned = true;
-		}
+		this.runners.abandon();
 		finishIfDone();
 	}
 
@@ -422,6 +414,40 @@ final class RequestTask implements Runnable {
 		if (this.state.get() != COMMITTED || nowNanos - this.lastWriteNanos <= idleNanos) {
 			return;
 		}
+		Channel channel = channel();
+		EventLoop eventLoop = this.eventLoop;
+		if (channel == null || eventLoop == null) {
+			closeIdle(idleNanos);
+			return;
+		}
+		// The application produced nothing for that long, but the socket may still be taking what
+		// it produced before (a large body, a file sent with zero copy, to a slow client): the
+		// outbound buffer, read on its event loop, tells.
+		eventLoop.execute(() -> {
+			if (socketTookBytesSinceLastLook(channel)) {
+				wrote();
+			}
+			else {
+				closeIdle(idleNanos);
+			}
+		});
+	}
+
+	/** Called on the channel's event loop, where its outbound buffer may be read. */
+	private boolean socketTookBytesSinceLastLook(Channel channel) {
+		ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+		if (outbound == null || outbound.totalPendingWriteBytes() == 0) {
+			return false; // nothing waits to be written: the stream is idle indeed
+		}
+		long pending = outbound.totalPendingWriteBytes();
+		long progress = outbound.currentProgress();
+		boolean moved = pending != this.lastPendingBytes || progress != this.lastProgress;
+		this.lastPendingBytes = pending;
+		this.lastProgress = progress;
+		return moved;
+	}
+
+	private void closeIdle(long idleNanos) {
 		if (end(COMMITTED, -1, -1, TIMED_OUT) < 0) {
 			return;
 		}
@@ -444,7 +470,7 @@ final class RequestTask implements Runnable {
 		}
 		answerUnavailable(previous, false);
 		runPostRequestHooks(503);
-		interruptRunners();
+		this.runners.interrupt();
 		logger.debug("Request " + this.request.method() + " " + this.request.fullPath() + " aborted: " + reason);
 		finishIfDone();
 	}
@@ -574,31 +600,12 @@ final class RequestTask implements Runnable {
 		if (!isEnded() || !this.responseEnded) {
 			return;
 		}
-		synchronized (this) {
-			if (!this.runners.isEmpty() && !this.abandoned) {
-				return;
-			}
+		if (this.runners.isHeld()) {
+			return;
 		}
 		Worker worker = this.worker;
 		if (worker != null && this.finished.compareAndSet(false, true)) {
 			worker.requestFinished(this);
-		}
-	}
-
-	private synchronized boolean hasUninterruptedRunner() {
-		return !this.runners.isEmpty() && !this.interrupted;
-	}
-
-	private List<Thread> interruptRunners() {
-		synchronized (this) {
-			if (!this.interrupted) {
-				this.interruptedAtNanos = System.nanoTime();
-			}
-			this.interrupted = true;
-			for (Thread thread : this.runners) {
-				thread.interrupt();
-			}
-			return List.copyOf(this.runners);
 		}
 	}
 

@@ -109,9 +109,11 @@ public final class Worker {
 	}
 
 	/**
-	 * Room in the executor's queue beyond {@code queueCapacity}, for the continuations of requests
-	 * already admitted (request-body chunks published onto the worker). Admission is bounded by
-	 * {@code queueCapacity}; this only keeps the executor queue itself bounded too.
+	 * Room in the executor's queue beyond {@code queueCapacity} and {@code maxInFlight}, for the
+	 * continuations of requests already admitted (request-body chunks, code coming back from a
+	 * session lookup, stream elements published onto the worker). Each admitted request has
+	 * about one queued at a time; streams and WebSocket sessions, which no longer count as in
+	 * flight, share this headroom. It only keeps the executor queue itself bounded.
 	 */
 	private static final int CONTINUATION_HEADROOM = 1024;
 
@@ -198,7 +200,9 @@ public final class Worker {
 		this.maxRequests = maxRequests;
 		this.listener = listener;
 		String names = (id == MANAGEMENT_LANE_ID) ? "prefork-management-t" : "prefork-w" + id + "-t";
-		this.pool = WorkerThreadPool.create(threads, queueCapacity + threads + CONTINUATION_HEADROOM, names,
+		int queueSize = (int) Math.min(Integer.MAX_VALUE,
+				(long) queueCapacity + threads + maxInFlight + CONTINUATION_HEADROOM);
+		this.pool = WorkerThreadPool.create(threads, queueSize, names,
 				virtualThreads, () -> CURRENT.set(this), new PoolListener());
 		for (int i = 0; i < this.outcomes.length; i++) {
 			this.outcomes[i] = new LongAdder();
@@ -289,9 +293,43 @@ public final class Worker {
 		this.streaming.incrementAndGet();
 	}
 
-	/** Runs a continuation of an admitted request (never refused for lack of queue room). */
+	/**
+	 * Runs a continuation of a request admitted here. Once this worker's threads have gone (its
+	 * streams outlive them), another worker runs it.
+	 * @throws RejectedExecutionException when the queue's headroom is used up, or no worker is
+	 * left to run it
+	 */
 	void execute(Runnable continuation) {
-		this.pool.execute(continuation);
+		try {
+			this.pool.execute(continuation);
+		}
+		catch (RejectedExecutionException ex) {
+			if (!this.pool.isShutdown() || !this.listener.adopt(continuation)) {
+				throw ex;
+			}
+		}
+	}
+
+	/**
+	 * Runs a continuation of another worker's request here, if this worker still takes requests.
+	 * @return whether it will run
+	 */
+	boolean adopt(Runnable continuation) {
+		if (this.state.get() != State.ACTIVE) {
+			return false;
+		}
+		try {
+			this.pool.execute(continuation);
+			return true;
+		}
+		catch (RejectedExecutionException ex) {
+			return false;
+		}
+	}
+
+	/** Whether a thread is free to take a task at once. */
+	boolean hasIdleThread() {
+		return this.busy.get() < this.threads;
 	}
 
 	/** How busy the worker is: threads at work plus requests waiting for one. */
@@ -455,6 +493,7 @@ public final class Worker {
 		}
 		neverRan.addAll(this.pool.shutdownNow());
 		List<RequestTask> notStarted = new ArrayList<>();
+		int dropped = 0;
 		for (Runnable runnable : neverRan) {
 			if (runnable instanceof RequestTask task) {
 				this.waiting.decrementAndGet();
@@ -464,7 +503,16 @@ public final class Worker {
 					notStarted.add(task);
 				}
 			}
+			else if (!this.listener.adopt(runnable)) {
+				dropped++;
+			}
+			// A queued continuation is another worker's to run: dropped, it would leave a stream
+			// that carries on with nothing to drive it, and Reactor's queue behind it unreleased.
 		}
+		if (dropped > 0) {
+			logger.debug("Worker " + this.id + " dropped " + dropped + " continuations: no worker left to run them");
+		}
+		closeWebSockets();
 		return notStarted;
 	}
 

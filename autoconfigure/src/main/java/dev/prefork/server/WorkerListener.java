@@ -2,7 +2,8 @@ package dev.prefork.server;
 
 /**
  * What a worker tells its arbiter. Calls arrive on worker or event-loop threads, so an
- * implementation only records the news and lets the arbiter act on its own thread.
+ * implementation only records the news and lets the arbiter act on its own thread; only
+ * {@link #adopt} acts at once, and only on the workers already published.
  */
 interface WorkerListener {
 
@@ -14,5 +15,12 @@ interface WorkerListener {
 
 	/** One of the worker's threads did not come back from a timed-out request. */
 	void threadAbandoned(Worker worker);
+
+	/**
+	 * Runs a continuation of a request whose worker's threads have gone, on a worker that takes
+	 * requests.
+	 * @return {@code false} when no worker can
+	 */
+	boolean adopt(Runnable continuation);
 
 }

@@ -22,6 +22,22 @@ final class WorkerPool {
 	}
 
 	/**
+	 * Runs a continuation of a request whose own worker's threads have gone on the first worker
+	 * that takes it, starting from a different one each time.
+	 * @return {@code false} when none does
+	 */
+	boolean adopt(Runnable continuation) {
+		Worker[] workers = this.active;
+		int start = Math.floorMod(this.nextStart.getAndIncrement(), Math.max(1, workers.length));
+		for (int i = 0; i < workers.length; i++) {
+			if (workers[(start + i) % workers.length].adopt(continuation)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
 	 * Gives the request to the least loaded worker, or to any other with room.
 	 * @return {@code false} when no worker can take it
 	 */

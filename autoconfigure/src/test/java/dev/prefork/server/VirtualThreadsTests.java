@@ -79,6 +79,11 @@ class VirtualThreadsTests {
 		public void threadAbandoned(Worker worker) {
 		}
 
+		@Override
+		public boolean adopt(Runnable continuation) {
+			return false;
+		}
+
 	}
 
 	private static boolean isVirtual(Thread thread) {

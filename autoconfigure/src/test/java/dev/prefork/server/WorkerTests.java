@@ -161,6 +161,11 @@ class WorkerTests {
 		public void threadAbandoned(Worker worker) {
 		}
 
+		@Override
+		public boolean adopt(Runnable continuation) {
+			return false;
+		}
+
 	}
 
 }
