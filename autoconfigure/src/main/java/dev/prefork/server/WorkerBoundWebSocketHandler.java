@@ -21,10 +21,15 @@ final class WorkerBoundWebSocketHandler implements WebSocketHandler {
 
 	private final Scheduler scheduler;
 
-	WorkerBoundWebSocketHandler(WebSocketHandler delegate, Worker worker, Scheduler scheduler) {
+	/** Completes when the connection closes. */
+	private final Mono<Void> connectionClosed;
+
+	WorkerBoundWebSocketHandler(WebSocketHandler delegate, Worker worker, Scheduler scheduler,
+			Mono<Void> connectionClosed) {
 		this.delegate = delegate;
 		this.worker = worker;
 		this.scheduler = scheduler;
+		this.connectionClosed = connectionClosed;
 	}
 
 	@Override
@@ -32,14 +37,22 @@ final class WorkerBoundWebSocketHandler implements WebSocketHandler {
 		return this.delegate.getSubProtocols();
 	}
 
+	/**
+	 * Counts the session from the upgrade (on the event loop, before anything can close it) until
+	 * the handler ends or the connection closes, whichever comes first. The handler is subscribed
+	 * later, on the worker: a connection that closes in between would leave it waiting on an
+	 * outbound that never answers, so the connection's end cancels it, and with it whatever it
+	 * holds (messages handed over to the worker among them).
+	 */
 	@Override
 	public Mono<Void> handle(WebSocketSession session) {
 		WebSocketSession onWorker = new WorkerBoundWebSocketSession(session, this.scheduler);
 		Runnable goingAway = () -> session.close(CloseStatus.GOING_AWAY).subscribe();
-		return Mono.defer(() -> {
-			this.worker.webSocketOpened(goingAway);
-			return this.delegate.handle(onWorker);
-		}).subscribeOn(this.scheduler).doFinally((signal) -> this.worker.webSocketClosed(goingAway));
+		this.worker.webSocketOpened(goingAway);
+		return Mono.defer(() -> this.delegate.handle(onWorker))
+			.subscribeOn(this.scheduler)
+			.takeUntilOther(this.connectionClosed.then(Mono.just(Boolean.TRUE)))
+			.doFinally((signal) -> this.worker.webSocketClosed(goingAway));
 	}
 
 }

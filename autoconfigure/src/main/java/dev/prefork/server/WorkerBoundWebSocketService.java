@@ -35,7 +35,8 @@ public final class WorkerBoundWebSocketService implements WebSocketService {
 			return this.delegate.handleRequest(exchange, handler);
 		}
 		Worker worker = task.worker();
-		return this.delegate.handleRequest(exchange, new WorkerBoundWebSocketHandler(handler, worker, task.scheduler()));
+		return this.delegate.handleRequest(exchange,
+				new WorkerBoundWebSocketHandler(handler, worker, task.scheduler(), task.connectionClosed()));
 	}
 
 }

@@ -4,17 +4,13 @@ import java.util.Map;
 import java.util.function.Function;
 
 import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscription;
-import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.context.Context;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
-import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.HandshakeInfo;
 import org.springframework.web.reactive.socket.WebSocketMessage;
@@ -36,24 +32,21 @@ final class WorkerBoundWebSocketSession implements WebSocketSession {
 	}
 
 	/**
-	 * The messages, each delivered on the worker. The event loop releases a message once its
-	 * callback returns, so each is retained for the hand-off and released once the handler's
-	 * callback on the worker has returned: as on the event loop, the payload is valid during the
-	 * callback (a handler that keeps it longer retains it itself). A message still waiting when the
-	 * session ends is released too.
+	 * The messages, each delivered on the worker, as a copy on the heap. The event loop releases a
+	 * message once its callback returns; a retained one, handed to the worker, would leak whenever
+	 * the session ends between the hand-off and its delivery (Reactor drops a delivery pending on a
+	 * worker it has disposed, and what it was to deliver with it). A heap copy needs no release.
 	 */
 	@Override
 	public Flux<WebSocketMessage> receive() {
-		Flux<WebSocketMessage> handedOver = this.delegate.receive()
-			.map(WebSocketMessage::retain)
-			.publishOn(this.scheduler)
-			.doOnDiscard(WebSocketMessage.class, WorkerBoundWebSocketSession::release);
-		return handedOver.transform(Operators.<WebSocketMessage, WebSocketMessage>lift(
-				(scannable, subscriber) -> new ReleaseAfterCallback(subscriber)));
+		return this.delegate.receive().map(WorkerBoundWebSocketSession::copyOnHeap).publishOn(this.scheduler);
 	}
 
-	private static void release(WebSocketMessage message) {
-		DataBufferUtils.release(message.getPayload());
+	private static WebSocketMessage copyOnHeap(WebSocketMessage message) {
+		DataBuffer payload = message.getPayload();
+		byte[] bytes = new byte[payload.readableByteCount()];
+		payload.read(bytes);
+		return new WebSocketMessage(message.getType(), DefaultDataBufferFactory.sharedInstance.wrap(bytes));
 	}
 
 	@Override
@@ -114,47 +107,6 @@ final class WorkerBoundWebSocketSession implements WebSocketSession {
 	@Override
 	public WebSocketMessage pongMessage(Function<DataBufferFactory, DataBuffer> payloadFactory) {
 		return this.delegate.pongMessage(payloadFactory);
-	}
-
-	/** Gives back the hand-off's reference to each message once the handler's callback returned. */
-	private static final class ReleaseAfterCallback implements CoreSubscriber<WebSocketMessage> {
-
-		private final CoreSubscriber<? super WebSocketMessage> actual;
-
-		ReleaseAfterCallback(CoreSubscriber<? super WebSocketMessage> actual) {
-			this.actual = actual;
-		}
-
-		@Override
-		public Context currentContext() {
-			return this.actual.currentContext();
-		}
-
-		@Override
-		public void onSubscribe(Subscription subscription) {
-			this.actual.onSubscribe(subscription);
-		}
-
-		@Override
-		public void onNext(WebSocketMessage message) {
-			try {
-				this.actual.onNext(message);
-			}
-			finally {
-				release(message);
-			}
-		}
-
-		@Override
-		public void onError(Throwable error) {
-			this.actual.onError(error);
-		}
-
-		@Override
-		public void onComplete() {
-			this.actual.onComplete();
-		}
-
 	}
 
 }

@@ -102,6 +102,55 @@ class WebSocketTests {
 		assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(GracefulShutdownResult.IDLE);
 	}
 
+	/**
+	 * Clients that leave straight after the handshake, or after one message, with or without a
+	 * reset: each session is counted out once its connection is gone, and every message handed
+	 * to the worker is released (the class's leak check).
+	 */
+	@Test
+	void sessionsWhoseClientsLeaveAbruptlyAreAllCountedOut() throws Exception {
+		start();
+		Worker worker = server().getArbiter().getWorkers().get(0);
+		for (int i = 0; i < 60; i++) {
+			RawWebSocket client = new RawWebSocket(server().getPort(), (i % 2 == 0) ? "/echo" : "/slow");
+			if (i % 3 != 0) {
+				client.sendText((i % 2 == 0) ? "hi" : "50");
+			}
+			if (i % 4 == 0) {
+				client.reset();
+			}
+			else {
+				client.close();
+			}
+		}
+		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+			assertThat(worker.getWebSockets()).isZero();
+			assertThat(worker.getStreaming()).isZero();
+			assertThat(worker.getInFlight()).isZero();
+			assertThat(worker.getUnanswered()).isZero();
+		});
+		assertThat(connect("/echo").exchange("still serving")).startsWith("still serving on prefork-w1-t");
+	}
+
+	/**
+	 * A worker replaced because it missed its heartbeat takes its sessions with it, closed with
+	 * 1001 as when it is recycled, rather than leaving them open on threads that are gone.
+	 */
+	@Test
+	void aWorkerThatMissesItsHeartbeatClosesItsSessionsWithGoingAway() throws Exception {
+		this.context = new SpringApplicationBuilder(WebSocketApplication.class).run("--server.port=0",
+				"--prefork.workers=1", "--prefork.threads=1", "--prefork.timeout=1s");
+		Session idle = connect("/echo");
+		assertThat(idle.exchange("hello")).contains("prefork-w1-t");
+		Worker worker = server().getArbiter().getWorkers().get(0);
+		Session stuck = connect("/slow");
+		stuck.socket.sendText("4000", true).join(); // holds the only thread past the heartbeat timeout
+		assertThat(idle.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+		await().atMost(Duration.ofSeconds(10)).until(() -> worker.getWebSockets() == 0);
+		await().atMost(Duration.ofSeconds(10)).until(() -> !server().getArbiter().getWorkers().contains(worker));
+		assertThat(connect("/echo").exchange("after")).startsWith("after on prefork-w1-t");
+	}
+
 	private void start() {
 		this.context = new SpringApplicationBuilder(WebSocketApplication.class).run("--server.port=0",
 				"--prefork.workers=1", "--prefork.threads=2", "--server.shutdown=graceful");
