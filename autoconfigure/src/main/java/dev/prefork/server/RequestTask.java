@@ -12,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -107,6 +108,8 @@ final class RequestTask implements Runnable {
 
 	private volatile boolean responseEnded;
 
+	private final boolean http2;
+
 	/** The connection's event loop: the only thread that may write to it. */
 	private final @Nullable EventLoop eventLoop;
 
@@ -122,6 +125,7 @@ final class RequestTask implements Runnable {
 		this.outcomes = outcomes;
 		this.hooks = hooks;
 		this.eventLoop = (request instanceof Connection connection) ? connection.channel().eventLoop() : null;
+		this.http2 = (request instanceof Connection connection) && connection.channel() instanceof Http2StreamChannel;
 	}
 
 	/** The request whose code the calling thread is running, or {@code null}. */
@@ -163,6 +167,11 @@ final class RequestTask implements Runnable {
 
 	@Nullable Worker worker() {
 		return this.worker;
+	}
+
+	/** Whether the request came on an HTTP/2 stream. */
+	boolean isHttp2() {
+		return this.http2;
 	}
 
 	HttpServerRequest request() {

@@ -111,7 +111,9 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 					return release(body);
 				}
 				if (body instanceof Mono<? extends DataBuffer> single) {
-					return getDelegate().writeWith(asFlux(single));
+					// Written at once: a Mono needs no watching, and left a Mono, Spring and
+					// reactor-netty send it without a send operator, in one write.
+					return getDelegate().writeWith(this.task.isHttp2() ? asFlux(single) : single);
 				}
 				return getDelegate().writeWith(watched(body));
 			});
@@ -124,13 +126,16 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		}
 
 		/**
-		 * A body of one buffer, written as a {@code Flux}, with the {@code Content-Length} that
-		 * reactor-netty gives a {@code Mono}. Why: reactor-netty (1.3.8) keeps a {@code Mono}'s
-		 * buffer aside to send it with the headers when the handler completes, and never sends or
-		 * releases it if the request's operations were disposed just before, as when the client
-		 * leaves or resets its HTTP/2 stream while a worker thread writes the answer: stock WebFlux
+		 * A body of one buffer on an HTTP/2 stream, written as a {@code Flux}, with the
+		 * {@code Content-Length} that reactor-netty gives a {@code Mono}. Why: reactor-netty (1.3.8)
+		 * keeps a {@code Mono}'s buffer aside to send it with the headers when the handler completes,
+		 * and never sends or releases it if the request's operations were disposed just before, as
+		 * when the client resets its stream while a worker thread writes the answer: stock WebFlux
 		 * leaked such a buffer in each of four 3-second runs of HTTP/2 cancellations (see
-		 * {@code BufferLeakTests}). The send operator of a {@code Flux} releases what it cannot send.
+		 * {@code BufferLeakTests}); the send operator of a {@code Flux} releases what it cannot send.
+		 * Not on HTTP/1.1: there the race needs the connection to close in that instant (no run of
+		 * the stress tests has seen it), and the send operator cost more than a quarter of {@code hello}'s
+		 * throughput (benchmarks/RESULTS.md).
 		 */
 		private Flux<? extends DataBuffer> asFlux(Mono<? extends DataBuffer> single) {
 			return Flux.from(single).doOnNext((buffer) -> {

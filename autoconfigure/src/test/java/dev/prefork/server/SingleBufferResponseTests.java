@@ -1,20 +1,24 @@
 package dev.prefork.server;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.HttpClient;
 
+import org.springframework.boot.web.server.Http2;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.server.reactive.HttpHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A body of one buffer is written through a send operator rather than as reactor-netty's kept-aside
- * full response (see {@code WorkerBoundHttpHandler}): on the wire it must still look as on stock
- * WebFlux, a {@code Content-Length} and no chunked encoding, whether the application set the length
- * or not, and keep-alive must go on.
+ * On HTTP/2 a body of one buffer is written through a send operator rather than as reactor-netty's
+ * kept-aside full response (see {@code WorkerBoundHttpHandler}): on the wire it must still look as
+ * on stock WebFlux, with a {@code content-length}, whether the application set the length or not.
  */
 class SingleBufferResponseTests {
 
@@ -26,16 +30,24 @@ class SingleBufferResponseTests {
 		return response.writeWith(Mono.just(body));
 	};
 
+	private static final Consumer<PreforkReactiveWebServerFactory> HTTP2 = (factory) -> {
+		Http2 http2 = new Http2();
+		http2.setEnabled(true);
+		factory.setHttp2(http2);
+	};
+
 	@Test
-	void aBufferWrittenWithoutALengthIsSentWithOne() throws Exception {
-		try (TestServer server = TestServer.start((factory) -> {
-		}, HANDLER); RawHttp http = new RawHttp(server.port())) {
-			for (String path : new String[] { "/without-length", "/with-length", "/without-length" }) {
-				RawHttp.Response response = http.send("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").readResponse();
-				assertThat(response.status()).isEqualTo(200);
-				assertThat(response.hasHeader("content-length", "5")).as(response.headers()).isTrue();
-				assertThat(response.headers().toLowerCase()).doesNotContain("transfer-encoding");
-				assertThat(response.body()).isEqualTo("hello");
+	void aBufferWrittenWithOrWithoutALengthIsSentWithOne() {
+		try (TestServer server = TestServer.start(HTTP2, HANDLER)) {
+			HttpClient client = HttpClient.create().protocol(HttpProtocol.H2C).host("127.0.0.1").port(server.port());
+			for (String path : new String[] { "/without-length", "/with-length" }) {
+				String answer = client.get()
+					.uri(path)
+					.responseSingle((response, content) -> content.asString()
+						.map((body) -> response.version() + " " + response.status().code() + " "
+								+ response.responseHeaders().get(HttpHeaderNames.CONTENT_LENGTH) + " " + body))
+					.block();
+				assertThat(answer).isEqualTo("HTTP/2.0 200 5 hello");
 			}
 		}
 	}
