@@ -14,6 +14,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.thread.Threading;
+import org.springframework.boot.web.server.autoconfigure.ServerProperties;
 import org.springframework.boot.web.server.autoconfigure.reactive.ReactiveWebServerConfiguration;
 import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
@@ -75,6 +76,12 @@ public final class PreforkAutoConfiguration {
 		PreforkPropertiesValidator.validate(properties);
 		return new PreforkReactiveWebServerFactoryCustomizer(properties, actuatorBasePath(environment),
 				VirtualThreadsSetting.resolve(environment));
+	}
+
+	@Bean
+	ForwardHeadersCustomizer preforkForwardHeadersCustomizer(ServerProperties serverProperties,
+			Environment environment) {
+		return new ForwardHeadersCustomizer(serverProperties, environment);
 	}
 
 	/**

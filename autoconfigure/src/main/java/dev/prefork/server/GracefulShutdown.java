@@ -60,6 +60,12 @@ final class GracefulShutdown {
 		}
 	}
 
+	/** Forgets an earlier shutdown: the server was started again after it. */
+	void reset() {
+		this.aborted = false;
+		this.waiter = null;
+	}
+
 	void abort() {
 		this.aborted = true;
 		Thread thread = this.waiter;

@@ -48,6 +48,8 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 
 	private final List<RequestHook> requestHooks = new ArrayList<>();
 
+	private boolean useForwardHeaders;
+
 	/** Needed by Boot to create a management server of the same kind. */
 	public PreforkReactiveWebServerFactory() {
 	}
@@ -64,7 +66,7 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler = (serverHeader != null)
 				? (request, response) -> adapter.apply(request, response.header(HttpHeaderNames.SERVER, serverHeader))
 				: adapter;
-		return new PreforkWebServer(createHttpServer(settings), handler, settings, getShutdown(),
+		return new PreforkWebServer(createHttpServer(settings), endpoint(), handler, settings, getShutdown(),
 				this.lifecycleTimeout, this.workerInitializer, this.haltListener, this.arbiterListeners,
 				this.requestHooks);
 	}
@@ -83,6 +85,11 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 				.validateHeaders(true))
 			.http2Settings((spec) -> spec.maxHeaderListSize(settings.http2MaxHeaderListSize()))
 			.doOnChannelInit((observer, channel, remoteAddress) -> ProtocolGuards.install(channel, settings));
+		if (this.useForwardHeaders) {
+			// As Boot's Netty server: Forwarded and X-Forwarded-* give the request its scheme,
+			// host, port and client address.
+			server = server.forwarded(true);
+		}
 		if (settings.keepAlive().isZero()) {
 			// gunicorn's keepalive=0: one request per connection, and a silent new connection
 			// gets no longer than a client has to send its request head.
@@ -106,6 +113,13 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		return new CompressionCustomizer(compression).apply(server);
 	}
 
+	private PreforkWebServer.Endpoint endpoint() {
+		boolean secure = Ssl.isEnabled(getSsl());
+		boolean http2 = getHttp2() != null && getHttp2().isEnabled();
+		return new PreforkWebServer.Endpoint(secure ? "https" : "http",
+				http2 ? "HTTP/1.1 and " + (secure ? "h2" : "h2c") : "HTTP/1.1");
+	}
+
 	private HttpProtocol[] listProtocols() {
 		List<HttpProtocol> protocols = new ArrayList<>(List.of(HttpProtocol.HTTP11));
 		if (getHttp2() != null && getHttp2().isEnabled()) {
@@ -117,6 +131,15 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	private InetSocketAddress getListenAddress() {
 		return (getAddress() != null) ? new InetSocketAddress(getAddress().getHostAddress(), getPort())
 				: new InetSocketAddress(getPort());
+	}
+
+	/**
+	 * Whether requests take their scheme, host, port and client address from {@code Forwarded}
+	 * and {@code X-Forwarded-*} headers, as Boot's {@code server.forward-headers-strategy=native}.
+	 * @param useForwardHeaders whether to
+	 */
+	public void setUseForwardHeaders(boolean useForwardHeaders) {
+		this.useForwardHeaders = useForwardHeaders;
 	}
 
 	/** Workers to keep running; see {@link ServerSettings#workers()}. */

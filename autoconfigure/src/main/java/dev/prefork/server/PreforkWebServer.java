@@ -1,6 +1,8 @@
 package dev.prefork.server;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -15,6 +17,7 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.resources.LoopResources;
 
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.web.server.GracefulShutdownCallback;
 import org.springframework.boot.web.server.GracefulShutdownResult;
 import org.springframework.boot.web.server.Shutdown;
@@ -31,6 +34,8 @@ public class PreforkWebServer implements WebServer {
 	private static final Log logger = LogFactory.getLog(PreforkWebServer.class);
 
 	private final HttpServer httpServer;
+
+	private final Endpoint endpoint;
 
 	private final ServerSettings settings;
 
@@ -52,11 +57,12 @@ public class PreforkWebServer implements WebServer {
 
 	private volatile DisposableServer disposableServer;
 
-	PreforkWebServer(HttpServer httpServer,
+	PreforkWebServer(HttpServer httpServer, Endpoint endpoint,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
 			ServerSettings settings, Shutdown shutdown, @Nullable Duration lifecycleTimeout, WorkerInitializer initializer,
 			Consumer<String> haltListener, List<ArbiterListener> arbiterListeners, List<RequestHook> requestHooks) {
 		this.httpServer = httpServer;
+		this.endpoint = endpoint;
 		this.settings = settings;
 		this.lifecycleTimeout = lifecycleTimeout;
 		this.haltListener = haltListener;
@@ -72,6 +78,12 @@ public class PreforkWebServer implements WebServer {
 	public synchronized void start() throws WebServerException {
 		if (this.disposableServer != null) {
 			return;
+		}
+		// Started again after a stop (Boot's restartAfterStop): take requests, and let a later
+		// graceful shutdown wait for them, as on the first start.
+		this.dispatcher.acceptRequests();
+		if (this.gracefulShutdown != null) {
+			this.gracefulShutdown.reset();
 		}
 		this.loops = LoopResources.create("prefork-io", this.settings.ioThreads(), true);
 		try {
@@ -92,9 +104,32 @@ public class PreforkWebServer implements WebServer {
 			PortInUse.throwIfCausedBy(ex);
 			throw new WebServerException("Unable to start Prefork", ex);
 		}
-		logger.info("Prefork started on port " + getPort() + " with " + this.settings.workers() + " workers x "
-				+ this.settings.threads() + " threads");
+		logger.info(startedMessage());
 		startAwaitThread(this.disposableServer);
+	}
+
+	/**
+	 * Boot's "started on port N (scheme)", then what an operator checks first: where it listens,
+	 * which protocols, how many workers of how many threads, and the bounds of each.
+	 */
+	private String startedMessage() {
+		ServerSettings settings = this.settings;
+		String address = (this.disposableServer.address() instanceof InetSocketAddress socket)
+				? (socket.getAddress().isAnyLocalAddress() ? "every address" : socket.getAddress().getHostAddress())
+				: "?";
+		Duration requestTimeout = settings.requestTimeout();
+		return "Prefork started on port " + getPort() + " (" + this.endpoint.scheme() + ") at " + address + ", "
+				+ this.endpoint.protocols() + ": " + settings.workers() + " workers x " + settings.threads()
+				+ (settings.virtualThreads() ? " virtual" : "") + " threads, queue " + settings.queueCapacity()
+				+ ", max-in-flight " + settings.maxInFlight() + ", timeout " + seconds(settings.heartbeatTimeout())
+				+ ", request-timeout " + ((requestTimeout != null) ? seconds(requestTimeout) : "none")
+				+ ", graceful-timeout " + seconds(settings.gracefulTimeout());
+	}
+
+	/** As written in application.yml: {@code 30s}, or {@code 250ms} when not whole seconds. */
+	private static String seconds(Duration duration) {
+		return (duration.toMillis() % 1000 == 0) ? DurationStyle.SIMPLE.print(duration, ChronoUnit.SECONDS)
+				: DurationStyle.SIMPLE.print(duration);
 	}
 
 	@Override
@@ -197,6 +232,15 @@ public class PreforkWebServer implements WebServer {
 		awaitThread.setContextClassLoader(getClass().getClassLoader());
 		awaitThread.setDaemon(false);
 		awaitThread.start();
+	}
+
+	/**
+	 * How the server is reached, for its started log line.
+	 * @param scheme {@code http} or {@code https}
+	 * @param protocols the protocols it speaks ({@code HTTP/1.1 and h2c})
+	 */
+	record Endpoint(String scheme, String protocols) {
+
 	}
 
 }

@@ -69,4 +69,9 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 		this.refusing = true;
 	}
 
+	/** Takes requests again: the server was started after a stop. */
+	void acceptRequests() {
+		this.refusing = false;
+	}
+
 }

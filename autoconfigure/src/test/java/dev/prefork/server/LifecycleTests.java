@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.GracefulShutdownResult;
 import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.WebServerException;
@@ -120,6 +123,39 @@ class LifecycleTests {
 			assertThat(refused.status()).isEqualTo(503);
 			assertThat(refused.hasHeader("connection", "close")).isTrue();
 			assertThat(server.invocations("/hello")).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void aServerStartedAgainAfterAStopServesAgain() throws Exception {
+		try (TestServer server = TestServer.start((factory) -> factory.setShutdown(Shutdown.GRACEFUL))) {
+			assertThat(server.get("/hello").statusCode()).isEqualTo(200);
+			server.server.stop();
+			server.server.start(); // as Boot's restartAfterStop: on a new port when it was 0
+			try (RawHttp raw = new RawHttp(server.port())) {
+				RawHttp.Response response = raw.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+				assertThat(response.status()).isEqualTo(200);
+				assertThat(response.body()).isEqualTo("hello");
+			}
+			AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
+			server.server.shutDownGracefully(result::set);
+			await().until(() -> result.get() != null);
+			assertThat(result.get()).isEqualTo(GracefulShutdownResult.IDLE);
+		}
+	}
+
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void theStartedLineSaysWhereAndHowTheServerRuns(CapturedOutput output) throws Exception {
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(3);
+			factory.setThreads(5);
+			factory.setQueueCapacity(7);
+			factory.setRequestTimeout(Duration.ofSeconds(42));
+		})) {
+			assertThat(output).containsPattern("Prefork started on port " + server.port()
+					+ " \\(http\\) at 127\\.0\\.0\\.1, HTTP/1\\.1: 3 workers x 5 threads, queue 7, max-in-flight 12, "
+					+ "timeout \\w+, request-timeout 42s, graceful-timeout \\w+");
 		}
 	}
 
