@@ -191,6 +191,11 @@ final class RequestTask implements Runnable {
 		return (this.request instanceof Connection connection) ? connection.onDispose() : Mono.never();
 	}
 
+	/** The {@link #continuations()} for {@code publishOn} of the request body; see {@link DrainingScheduler}. */
+	Scheduler bodyScheduler() {
+		return new DrainingScheduler(this.continuations);
+	}
+
 	/** The {@link #continuations()} as a Reactor scheduler, made once per request. */
 	Scheduler scheduler() {
 		Scheduler scheduler = this.scheduler;

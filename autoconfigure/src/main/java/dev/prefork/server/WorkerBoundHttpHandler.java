@@ -6,7 +6,6 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -40,7 +39,7 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		if (task == null) {
 			return this.delegate.handle(request, response);
 		}
-		return this.delegate.handle(new BodyOnWorker(request, task.scheduler()), new AnswerGate(response, task));
+		return this.delegate.handle(new BodyOnWorker(request, task), new AnswerGate(response, task));
 	}
 
 	/** Releases buffers that will never be written. */
@@ -53,11 +52,11 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 
 	private static final class BodyOnWorker extends ServerHttpRequestDecorator {
 
-		private final Scheduler scheduler;
+		private final RequestTask task;
 
-		BodyOnWorker(ServerHttpRequest delegate, Scheduler scheduler) {
+		BodyOnWorker(ServerHttpRequest delegate, RequestTask task) {
 			super(delegate);
-			this.scheduler = scheduler;
+			this.task = task;
 		}
 
 		@Override
@@ -65,7 +64,7 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 			// Downstream of publishOn, so that chunks still in its queue when the request is
 			// cancelled, or when an aborted worker refuses the continuation, are released.
 			return getDelegate().getBody()
-				.publishOn(this.scheduler)
+				.publishOn(this.task.bodyScheduler())
 				.doOnDiscard(DataBuffer.class, DataBufferUtils::release);
 		}
 

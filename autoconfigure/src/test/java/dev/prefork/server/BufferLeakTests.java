@@ -32,7 +32,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 /**
  * No buffer leaks on the abnormal paths Prefork exists to handle: a streaming upload that times
  * out or whose client leaves while chunks wait for the worker, a late answer the server refuses
- * after a timeout, an upload refused for overload, answers to HTTP/2 streams reset as they are
+ * after a timeout, an upload refused for overload or left while its chunks wait for a busy worker, answers to HTTP/2 streams reset as they are
  * written. Each scenario stops its server, lets Netty
  * find what was collected unreleased (paranoid detection), and demands nothing.
  */
@@ -53,6 +53,9 @@ class BufferLeakTests {
 			TestServer.sleepIgnoringInterrupts(600);
 			return ServerResponse.ok().bodyValue("late answer");
 		})
+		.andRoute(POST("/upload"), (request) -> request.bodyToFlux(DataBuffer.class)
+			.doOnNext(DataBufferUtils::release)
+			.then(ServerResponse.ok().bodyValue("read")))
 		.andRoute(GET("/answer"), (request) -> {
 			TestServer.sleep(ThreadLocalRandom.current().nextInt(3));
 			return ServerResponse.ok().bodyValue("x".repeat(1000));
@@ -117,6 +120,28 @@ class BufferLeakTests {
 				assertThat(refused.readResponse().status()).isEqualTo(503);
 				assertThat(busy.readResponse().status()).isEqualTo(200);
 			}
+		});
+	}
+
+	@Test
+	void uploadWhoseClientLeavesWhileItsChunksWaitForABusyWorkerLeaksNoBuffer() throws Exception {
+		scenario((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(1);
+			factory.setQueueCapacity(1);
+		}, (server) -> {
+			Worker worker = server.arbiter().getWorkers().get(0);
+			try (RawHttp upload = new RawHttp(server.port()); RawHttp busy = new RawHttp(server.port())) {
+				// The upload's handler subscribes to its body and gives the thread back...
+				upload.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n");
+				await().until(() -> worker.getInFlight() == 1 && worker.getBusyThreads() == 0);
+				// ...which a blocking request then holds, while the upload's chunks wait for it.
+				busy.send("GET /block HTTP/1.1\r\nHost: test\r\n\r\n");
+				await().until(() -> worker.getBusyThreads() == 1);
+				upload.send(CHUNK.repeat(8));
+				Thread.sleep(100);
+			} // the uploading client leaves before the worker gets to its chunks
+			await().atMost(Duration.ofSeconds(10)).until(() -> server.arbiter().getInFlight() == 0);
 		});
 	}
 
