@@ -132,8 +132,8 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		 * when the client resets its stream while a worker thread writes the answer: stock WebFlux
 		 * leaked such a buffer in each of four 3-second runs of HTTP/2 cancellations (see
 		 * {@code BufferLeakTests}); the send operator of a {@code Flux} releases what it cannot send.
-		 * Not on HTTP/1.1: there the race needs the connection to close in that instant (no run of
-		 * the stress tests has seen it), and the send operator cost more than a quarter of {@code hello}'s
+		 * Not on HTTP/1.1: there the race needs the connection to close in that instant (rare: one
+		 * chaos stress run in about forty), and the send operator cost more than a quarter of {@code hello}'s
 		 * throughput (benchmarks/RESULTS.md).
 		 */
 		private Flux<? extends DataBuffer> asFlux(Mono<? extends DataBuffer> single) {
