@@ -21,8 +21,8 @@ import org.springframework.util.unit.DataSize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Boot's own server settings ({@code server.compression.*}, {@code server.http2.enabled},
- * {@code server.server-header}) keep working on Prefork.
+ * Boot's own server settings ({@code server.compression.*}, {@code server.http2.enabled}) and the
+ * factory's server header keep working on Prefork.
  */
 class BootServerSettingsTests {
 
