@@ -254,15 +254,34 @@ final class RequestTask implements Runnable {
 			continuation.run();
 			return;
 		}
-		worker.execute(() -> {
+		worker.execute(new Continuation(continuation));
+	}
+
+	/** Further work of this request, run on a worker thread inside the request's code. */
+	final class Continuation implements Runnable {
+
+		private final Runnable body;
+
+		private Continuation(Runnable body) {
+			this.body = body;
+		}
+
+		/** Whether its request has ended: its pipeline is cancelled, so it can only clean up. */
+		boolean isOfEndedRequest() {
+			return isEnded();
+		}
+
+		@Override
+		public void run() {
 			enter();
 			try {
-				continuation.run();
+				this.body.run();
 			}
 			finally {
 				exit();
 			}
-		});
+		}
+
 	}
 
 	private void enter() {

@@ -504,16 +504,39 @@ public final class Worker {
 				}
 			}
 			else if (!this.listener.adopt(runnable)) {
-				dropped++;
+				if (runnable instanceof RequestTask.Continuation continuation && continuation.isOfEndedRequest()) {
+					runToCleanUp(continuation);
+				}
+				else {
+					dropped++;
+				}
 			}
 			// A queued continuation is another worker's to run: dropped, it would leave a stream
 			// that carries on with nothing to drive it, and Reactor's queue behind it unreleased.
+			// With no worker left (the server stops), one of a request aborted above is run here:
+			// its pipeline is cancelled, so all it does is release what it queued (body chunks).
 		}
 		if (dropped > 0) {
 			logger.debug("Worker " + this.id + " dropped " + dropped + " continuations: no worker left to run them");
 		}
 		closeWebSockets();
 		return notStarted;
+	}
+
+	private void runToCleanUp(RequestTask.Continuation continuation) {
+		// The request's code clears an interrupt meant for it on the way out: keep the caller's own.
+		boolean callerInterrupted = Thread.currentThread().isInterrupted();
+		try {
+			continuation.run();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Continuation of an aborted request failed as it cleaned up", ex);
+		}
+		finally {
+			if (callerInterrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
 	}
 
 	private void markStopped() {

@@ -136,13 +136,17 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		 * chaos stress run in about forty), and the send operator cost more than a quarter of {@code hello}'s
 		 * throughput (benchmarks/RESULTS.md).
 		 */
-		private Flux<? extends DataBuffer> asFlux(Mono<? extends DataBuffer> single) {
-			return Flux.from(single).doOnNext((buffer) -> {
-				HttpHeaders headers = getHeaders();
-				if (!isCommitted() && headers.getContentLength() < 0 && !isBodyless(getStatusCode())) {
-					headers.setContentLength(buffer.readableByteCount());
-				}
-			});
+		private Flux<DataBuffer> asFlux(Mono<? extends DataBuffer> single) {
+			return Flux.<DataBuffer>from(single)
+				.doOnNext((buffer) -> setLengthIfUnknown(buffer.readableByteCount()))
+				.switchIfEmpty(Mono.fromRunnable(() -> setLengthIfUnknown(0)));
+		}
+
+		private void setLengthIfUnknown(long length) {
+			HttpHeaders headers = getHeaders();
+			if (!isCommitted() && headers.getContentLength() < 0 && !isBodyless(getStatusCode())) {
+				headers.setContentLength(length);
+			}
 		}
 
 		private static boolean isBodyless(@Nullable HttpStatusCode status) {

@@ -146,6 +146,27 @@ class BufferLeakTests {
 	}
 
 	@Test
+	void uploadWhoseChunksWaitForABusyWorkerWhenTheServerStopsLeaksNoBuffer() throws Exception {
+		NettyLeakCheck.collectLeaks();
+		TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(1);
+			factory.setQueueCapacity(1);
+		}, HANDLER);
+		Worker worker = server.arbiter().getWorkers().get(0);
+		try (RawHttp upload = new RawHttp(server.port()); RawHttp busy = new RawHttp(server.port())) {
+			upload.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n");
+			await().until(() -> worker.getInFlight() == 1 && worker.getBusyThreads() == 0);
+			busy.send("GET /block HTTP/1.1\r\nHost: test\r\n\r\n");
+			await().until(() -> worker.getBusyThreads() == 1);
+			upload.send(CHUNK.repeat(8));
+			Thread.sleep(100);
+			server.close(); // no worker is left to run the queued drain of the upload's chunks
+		}
+		assertThat(NettyLeakCheck.collectLeaks()).isEmpty();
+	}
+
+	@Test
 	void answersToHttp2StreamsResetWhileTheyAreWrittenLeakNoBuffer() throws Exception {
 		scenario((factory) -> {
 			Http2 http2 = new Http2();

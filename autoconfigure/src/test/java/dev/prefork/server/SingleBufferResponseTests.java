@@ -23,6 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SingleBufferResponseTests {
 
 	private static final HttpHandler HANDLER = (request, response) -> {
+		if (request.getPath().value().equals("/empty")) {
+			return response.writeWith(Mono.empty());
+		}
 		DataBuffer body = response.bufferFactory().wrap("hello".getBytes(StandardCharsets.UTF_8));
 		if (request.getPath().value().equals("/with-length")) {
 			response.getHeaders().setContentLength(5);
@@ -49,6 +52,24 @@ class SingleBufferResponseTests {
 					.block();
 				assertThat(answer).isEqualTo("HTTP/2.0 200 5 hello");
 			}
+		}
+	}
+
+	@Test
+	void anEmptyBodyIsSentWithALengthOfZero() {
+		try (TestServer server = TestServer.start(HTTP2, HANDLER)) {
+			String answer = HttpClient.create()
+				.protocol(HttpProtocol.H2C)
+				.host("127.0.0.1")
+				.port(server.port())
+				.get()
+				.uri("/empty")
+				.responseSingle((response, content) -> content.asString()
+					.defaultIfEmpty("")
+					.map((body) -> response.status().code() + " "
+							+ response.responseHeaders().get(HttpHeaderNames.CONTENT_LENGTH) + " [" + body + "]"))
+				.block();
+			assertThat(answer).isEqualTo("200 0 []");
 		}
 	}
 
