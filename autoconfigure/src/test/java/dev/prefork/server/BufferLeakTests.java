@@ -125,21 +125,9 @@ class BufferLeakTests {
 
 	@Test
 	void uploadWhoseClientLeavesWhileItsChunksWaitForABusyWorkerLeaksNoBuffer() throws Exception {
-		scenario((factory) -> {
-			factory.setWorkers(1);
-			factory.setThreads(1);
-			factory.setQueueCapacity(1);
-		}, (server) -> {
-			Worker worker = server.arbiter().getWorkers().get(0);
+		scenario(ONE_THREAD, (server) -> {
 			try (RawHttp upload = new RawHttp(server.port()); RawHttp busy = new RawHttp(server.port())) {
-				// The upload's handler subscribes to its body and gives the thread back...
-				upload.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n");
-				await().until(() -> worker.getInFlight() == 1 && worker.getBusyThreads() == 0);
-				// ...which a blocking request then holds, while the upload's chunks wait for it.
-				busy.send("GET /block HTTP/1.1\r\nHost: test\r\n\r\n");
-				await().until(() -> worker.getBusyThreads() == 1);
-				upload.send(CHUNK.repeat(8));
-				Thread.sleep(100);
+				queueChunksBehindABlockingRequest(server, upload, busy);
 			} // the uploading client leaves before the worker gets to its chunks
 			await().atMost(Duration.ofSeconds(10)).until(() -> server.arbiter().getInFlight() == 0);
 		});
@@ -148,22 +136,32 @@ class BufferLeakTests {
 	@Test
 	void uploadWhoseChunksWaitForABusyWorkerWhenTheServerStopsLeaksNoBuffer() throws Exception {
 		NettyLeakCheck.collectLeaks();
-		TestServer server = TestServer.start((factory) -> {
-			factory.setWorkers(1);
-			factory.setThreads(1);
-			factory.setQueueCapacity(1);
-		}, HANDLER);
-		Worker worker = server.arbiter().getWorkers().get(0);
+		TestServer server = TestServer.start(ONE_THREAD, HANDLER);
 		try (RawHttp upload = new RawHttp(server.port()); RawHttp busy = new RawHttp(server.port())) {
-			upload.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n");
-			await().until(() -> worker.getInFlight() == 1 && worker.getBusyThreads() == 0);
-			busy.send("GET /block HTTP/1.1\r\nHost: test\r\n\r\n");
-			await().until(() -> worker.getBusyThreads() == 1);
-			upload.send(CHUNK.repeat(8));
-			Thread.sleep(100);
+			queueChunksBehindABlockingRequest(server, upload, busy);
 			server.close(); // no worker is left to run the queued drain of the upload's chunks
 		}
 		assertThat(NettyLeakCheck.collectLeaks()).isEmpty();
+	}
+
+	private static final Consumer<PreforkReactiveWebServerFactory> ONE_THREAD = (factory) -> {
+		factory.setWorkers(1);
+		factory.setThreads(1);
+		factory.setQueueCapacity(1);
+	};
+
+	/** An upload whose handler subscribed to its body, with chunks queued behind a blocking request. */
+	private static void queueChunksBehindABlockingRequest(TestServer server, RawHttp upload, RawHttp busy)
+			throws IOException, InterruptedException {
+		Worker worker = server.arbiter().getWorkers().get(0);
+		// The upload's handler subscribes to its body and gives the thread back...
+		upload.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n");
+		await().until(() -> worker.getInFlight() == 1 && worker.getBusyThreads() == 0);
+		// ...which a blocking request then holds, while the upload's chunks wait for it.
+		busy.send("GET /block HTTP/1.1\r\nHost: test\r\n\r\n");
+		await().until(() -> worker.getBusyThreads() == 1);
+		upload.send(CHUNK.repeat(8));
+		Thread.sleep(100);
 	}
 
 	@Test
