@@ -126,6 +126,12 @@ public class PreforkProperties {
 	 */
 	private int managementThreads = 1;
 
+	/**
+	 * Value of the Server header sent with every response; unset sends none. Boot's own
+	 * server.server-header does not reach a reactive server.
+	 */
+	private String serverHeader;
+
 	private final Exceptions exceptions = new Exceptions();
 
 	private final Signals signals = new Signals();
@@ -298,6 +304,14 @@ public class PreforkProperties {
 
 	public void setManagementThreads(int managementThreads) {
 		this.managementThreads = managementThreads;
+	}
+
+	public String getServerHeader() {
+		return this.serverHeader;
+	}
+
+	public void setServerHeader(String serverHeader) {
+		this.serverHeader = serverHeader;
 	}
 
 	public Exceptions getExceptions() {

@@ -75,6 +75,7 @@ class PreforkReactiveWebServerFactoryCustomizer
 		map.from(properties::getRetryAfter).always().to(factory::setRetryAfter);
 		map.from(properties.getExceptions()::getCapacity).to(factory::setExceptionCapacity);
 		map.from(properties::getManagementThreads).to(factory::setManagementThreads);
+		map.from(properties::getServerHeader).to(factory::setServerHeader);
 		factory.setManagementPathPrefix(this.managementPathPrefix);
 	}
 
