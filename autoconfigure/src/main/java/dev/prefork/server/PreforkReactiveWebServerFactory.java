@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -114,10 +115,10 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	}
 
 	private PreforkWebServer.Endpoint endpoint() {
-		boolean secure = Ssl.isEnabled(getSsl());
-		boolean http2 = getHttp2() != null && getHttp2().isEnabled();
-		return new PreforkWebServer.Endpoint(secure ? "https" : "http",
-				http2 ? "HTTP/1.1 and " + (secure ? "h2" : "h2c") : "HTTP/1.1");
+		String protocols = String.join(" and ", Arrays.stream(listProtocols())
+			.map((protocol) -> (protocol == HttpProtocol.HTTP11) ? "HTTP/1.1" : protocol.name().toLowerCase(Locale.ROOT))
+			.toList());
+		return new PreforkWebServer.Endpoint(Ssl.isEnabled(getSsl()) ? "https" : "http", protocols);
 	}
 
 	private HttpProtocol[] listProtocols() {

@@ -121,13 +121,13 @@ public class PreforkWebServer implements WebServer {
 		return "Prefork started on port " + getPort() + " (" + this.endpoint.scheme() + ") at " + address + ", "
 				+ this.endpoint.protocols() + ": " + settings.workers() + " workers x " + settings.threads()
 				+ (settings.virtualThreads() ? " virtual" : "") + " threads, queue " + settings.queueCapacity()
-				+ ", max-in-flight " + settings.maxInFlight() + ", timeout " + seconds(settings.heartbeatTimeout())
-				+ ", request-timeout " + ((requestTimeout != null) ? seconds(requestTimeout) : "none")
-				+ ", graceful-timeout " + seconds(settings.gracefulTimeout());
+				+ ", max-in-flight " + settings.maxInFlight() + ", timeout " + asWritten(settings.heartbeatTimeout())
+				+ ", request-timeout " + ((requestTimeout != null) ? asWritten(requestTimeout) : "none")
+				+ ", graceful-timeout " + asWritten(settings.gracefulTimeout());
 	}
 
 	/** As written in application.yml: {@code 30s}, or {@code 250ms} when not whole seconds. */
-	private static String seconds(Duration duration) {
+	private static String asWritten(Duration duration) {
 		return (duration.toMillis() % 1000 == 0) ? DurationStyle.SIMPLE.print(duration, ChronoUnit.SECONDS)
 				: DurationStyle.SIMPLE.print(duration);
 	}

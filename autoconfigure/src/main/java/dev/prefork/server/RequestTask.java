@@ -108,8 +108,6 @@ final class RequestTask implements Runnable {
 
 	private volatile boolean responseEnded;
 
-	private final boolean http2;
-
 	/** The connection's event loop: the only thread that may write to it. */
 	private final @Nullable EventLoop eventLoop;
 
@@ -125,7 +123,6 @@ final class RequestTask implements Runnable {
 		this.outcomes = outcomes;
 		this.hooks = hooks;
 		this.eventLoop = (request instanceof Connection connection) ? connection.channel().eventLoop() : null;
-		this.http2 = (request instanceof Connection connection) && connection.channel() instanceof Http2StreamChannel;
 	}
 
 	/** The request whose code the calling thread is running, or {@code null}. */
@@ -171,7 +168,7 @@ final class RequestTask implements Runnable {
 
 	/** Whether the request came on an HTTP/2 stream. */
 	boolean isHttp2() {
-		return this.http2;
+		return channel() instanceof Http2StreamChannel;
 	}
 
 	HttpServerRequest request() {
