@@ -503,24 +503,33 @@ public final class Worker {
 					notStarted.add(task);
 				}
 			}
-			else if (!this.listener.adopt(runnable)) {
-				if (runnable instanceof RequestTask.Continuation continuation && continuation.isOfEndedRequest()) {
-					runToCleanUp(continuation);
-				}
-				else {
-					dropped++;
-				}
+			else if (!handOn(runnable)) {
+				dropped++;
 			}
-			// A queued continuation is another worker's to run: dropped, it would leave a stream
-			// that carries on with nothing to drive it, and Reactor's queue behind it unreleased.
-			// With no worker left (the server stops), one of a request aborted above is run here:
-			// its pipeline is cancelled, so all it does is release what it queued (body chunks).
 		}
 		if (dropped > 0) {
 			logger.debug("Worker " + this.id + " dropped " + dropped + " continuations: no worker left to run them");
 		}
 		closeWebSockets();
 		return notStarted;
+	}
+
+	/**
+	 * Gives a continuation left in this worker's queue to a worker that takes requests: dropped,
+	 * it would leave a stream that carries on with nothing to drive it, and Reactor's queue behind
+	 * it unreleased. With no such worker (the server stops), one of a request aborted just before
+	 * runs here: its pipeline is cancelled, so all it does is release what it queued (body chunks).
+	 * @return whether it was handed on or run
+	 */
+	private boolean handOn(Runnable continuation) {
+		if (this.listener.adopt(continuation)) {
+			return true;
+		}
+		if (continuation instanceof RequestTask.Continuation ofRequest && ofRequest.isOfEndedRequest()) {
+			runToCleanUp(ofRequest);
+			return true;
+		}
+		return false;
 	}
 
 	private void runToCleanUp(RequestTask.Continuation continuation) {
@@ -658,6 +667,11 @@ public final class Worker {
 	}
 
 	/** Requests admitted that wait for a thread. */
+	/** Tasks waiting in the executor's queue, requests and continuations alike. */
+	int pendingTasks() {
+		return this.pool.getQueue().size();
+	}
+
 	public int getQueued() {
 		return this.waiting.get();
 	}

@@ -152,7 +152,7 @@ class BufferLeakTests {
 
 	/** An upload whose handler subscribed to its body, with chunks queued behind a blocking request. */
 	private static void queueChunksBehindABlockingRequest(TestServer server, RawHttp upload, RawHttp busy)
-			throws IOException, InterruptedException {
+			throws IOException {
 		Worker worker = server.arbiter().getWorkers().get(0);
 		// The upload's handler subscribes to its body and gives the thread back...
 		upload.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -161,7 +161,7 @@ class BufferLeakTests {
 		busy.send("GET /block HTTP/1.1\r\nHost: test\r\n\r\n");
 		await().until(() -> worker.getBusyThreads() == 1);
 		upload.send(CHUNK.repeat(8));
-		Thread.sleep(100);
+		await().until(() -> worker.pendingTasks() > 0); // the drain of the chunks, behind the blocked thread
 	}
 
 	@Test
