@@ -129,12 +129,12 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		 * {@code Content-Length} that reactor-netty gives a {@code Mono}. Why: reactor-netty (1.3.8)
 		 * keeps a {@code Mono}'s buffer aside to send it with the headers when the handler completes,
 		 * and never sends or releases it if the request's operations were disposed just before, as
-		 * when the client resets its stream while a worker thread writes the answer: stock WebFlux
-		 * leaked such a buffer in each of four 3-second runs of HTTP/2 cancellations (see
-		 * {@code BufferLeakTests}); the send operator of a {@code Flux} releases what it cannot send.
-		 * Not on HTTP/1.1: there the race needs the connection to close in that instant (rare: one
-		 * chaos stress run in about forty), and the send operator cost more than a quarter of {@code hello}'s
-		 * throughput (benchmarks/RESULTS.md).
+		 * when the client resets its stream while a worker thread writes the answer: a plain WebFlux
+		 * server leaked such a buffer in each of four 3-second runs of HTTP/2 cancellations (the
+		 * same as {@code BufferLeakTests} runs here); the send operator of a {@code Flux} releases
+		 * what it cannot send. Not on HTTP/1.1: there the race needs the connection to close in
+		 * that instant (rare: one chaos stress run in about forty), and the send operator cost more
+		 * than a quarter of {@code hello}'s throughput (benchmarks/RESULTS.md).
 		 */
 		private Flux<DataBuffer> asFlux(Mono<? extends DataBuffer> single) {
 			return Flux.<DataBuffer>from(single)
