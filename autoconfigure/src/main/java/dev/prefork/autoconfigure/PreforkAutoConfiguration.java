@@ -4,6 +4,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -53,7 +54,7 @@ import dev.prefork.server.WorkerInitializer;
 @Import(ReactiveWebServerConfiguration.class)
 public final class PreforkAutoConfiguration {
 
-	private static final String ACTUATOR_ENDPOINT = "org.springframework.boot.actuate.endpoint.annotation.Endpoint";
+	private static final String MANAGEMENT_PORT_TYPE = "org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType";
 
 	@Bean
 	@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
@@ -89,16 +90,22 @@ public final class PreforkAutoConfiguration {
 	 * management port of their own), so that they get the management lane.
 	 */
 	private static @Nullable String actuatorBasePath(Environment environment) {
-		if (!ClassUtils.isPresent(ACTUATOR_ENDPOINT, PreforkAutoConfiguration.class.getClassLoader())) {
-			return null;
-		}
-		String managementPort = environment.getProperty("management.server.port");
-		if (managementPort != null && !managementPort.equals(environment.getProperty("server.port"))) {
+		if (!ClassUtils.isPresent(MANAGEMENT_PORT_TYPE, PreforkAutoConfiguration.class.getClassLoader())
+				|| ManagementPort.isDifferent(environment)) {
 			return null;
 		}
 		String basePath = environment.getProperty("management.endpoints.web.base-path", "/actuator");
 		// A base path Boot refuses (no leading '/') gets no lane: Boot's own binding reports it.
 		return basePath.startsWith("/") ? basePath : null;
+	}
+
+	/** Boot's own reading of {@code management.server.port} (0 on both is two ports, not one). */
+	private static final class ManagementPort {
+
+		static boolean isDifferent(Environment environment) {
+			return ManagementPortType.get(environment) != ManagementPortType.SAME;
+		}
+
 	}
 
 	@Bean

@@ -40,6 +40,9 @@ public final class Arbiter {
 
 	private final ServerSettings settings;
 
+	/** Starts the log lines of a management server's arbiter, so that they are not taken for the application's. */
+	private final String logLabel;
+
 	private final WorkerInitializer initializer;
 
 	private final WorkerPool pool;
@@ -53,7 +56,7 @@ public final class Arbiter {
 	private final WorkerListener listener = new Listener();
 
 	/** Boots replacements; a new one for every start, as a stopped one boots nothing more. */
-	private WorkerSpawner spawner = newSpawner();
+	private WorkerSpawner spawner;
 
 	private final ArbiterCounters counters = new ArbiterCounters();
 
@@ -92,6 +95,8 @@ public final class Arbiter {
 		this.pool = pool;
 		this.haltHandler = haltHandler;
 		this.target = settings.workers();
+		this.logLabel = settings.managementServer() ? "Management server: " : "";
+		this.spawner = newSpawner();
 	}
 
 	/** Boots every worker on the calling thread, all or nothing, then starts supervising. */
@@ -119,11 +124,11 @@ public final class Arbiter {
 		this.spawner = newSpawner();
 		this.running = true;
 		publish();
-		Thread arbiter = new Thread(this::loop, "prefork-arbiter");
+		Thread arbiter = new Thread(this::loop, this.settings.threadNamePrefix() + "arbiter");
 		arbiter.setDaemon(true);
 		this.thread = arbiter;
 		arbiter.start();
-		logger.info("Arbiter booted " + this.target + " workers with " + this.settings.threads()
+		logger.info(this.logLabel + "Arbiter booted " + this.target + " workers with " + this.settings.threads()
 				+ " threads each (queue capacity " + this.settings.queueCapacity() + " per worker)");
 	}
 
@@ -133,7 +138,7 @@ public final class Arbiter {
 		if (arbiter == null) {
 			return;
 		}
-		logger.info("Shutting down: Arbiter");
+		logger.info(this.logLabel + "Shutting down: Arbiter");
 		this.running = false;
 		long spawnerWait = Math.min(JOIN_MILLIS, this.settings.gracefulTimeout().toMillis());
 		List<Worker> all = new ArrayList<>(this.spawner.close(spawnerWait));
@@ -178,7 +183,7 @@ public final class Arbiter {
 	}
 
 	private WorkerSpawner newSpawner() {
-		return new WorkerSpawner(() -> this.commands.offer(WAKE_UP));
+		return new WorkerSpawner(this.settings.threadNamePrefix() + "spawner", () -> this.commands.offer(WAKE_UP));
 	}
 
 	private static int clampWorkers(long workers) {
@@ -310,7 +315,7 @@ public final class Arbiter {
 
 	private void command(Runnable command) {
 		if (!this.commands.offer(command)) {
-			logger.warn("Arbiter command queue is full; dropping a command");
+			logger.warn(this.logLabel + "Arbiter command queue is full; dropping a command");
 		}
 	}
 
@@ -335,12 +340,12 @@ public final class Arbiter {
 	}
 
 	/** One failing command or check must not skip the others, nor the tick's supervision. */
-	private static void runSafely(Runnable action) {
+	private void runSafely(Runnable action) {
 		try {
 			action.run();
 		}
 		catch (RuntimeException ex) {
-			logger.error("Arbiter action failed; carrying on", ex);
+			logger.error(this.logLabel + "Arbiter action failed; carrying on", ex);
 		}
 	}
 
@@ -419,11 +424,11 @@ public final class Arbiter {
 		for (Worker worker : List.copyOf(this.retiring)) {
 			if (worker.getState() == Worker.State.DRAINING) {
 				if (worker.hasOnlyStreamsLeft()) {
-					logger.info(worker + " drained; its " + worker.getStreaming() + " streams carry on");
+					logger.info(this.logLabel + worker + " drained; its " + worker.getStreaming() + " streams carry on");
 					worker.shutdown();
 				}
 				else if (worker.nanosDraining(now) > graceful) {
-					logger.warn(worker + " did not drain within the graceful timeout; aborting "
+					logger.warn(this.logLabel + worker + " did not drain within the graceful timeout; aborting "
 							+ (worker.getInFlight() - worker.getStreaming()) + " requests");
 					worker.abortAllButStreams("graceful timeout elapsed")
 						.forEach((task) -> task.abort("worker stopped"));
@@ -453,10 +458,10 @@ public final class Arbiter {
 		int abandoned = worker.getAbandonedThreads();
 		this.counters.abandonedThreads.addAndGet(abandoned);
 		if (abandoned > 0) {
-			logger.error(worker + " exited leaving " + abandoned + " abandoned threads");
+			logger.error(this.logLabel + worker + " exited leaving " + abandoned + " abandoned threads");
 		}
 		else {
-			logger.info(worker + " exited");
+			logger.info(this.logLabel + worker + " exited");
 		}
 		if (!worker.isManagementLane()) {
 			this.counters.exited.incrementAndGet();
@@ -470,7 +475,7 @@ public final class Arbiter {
 	private void replaceTimedOut(Worker worker) {
 		long millis = this.settings.heartbeatTimeout().toMillis();
 		String timeout = (millis % 1000 == 0) ? (millis / 1000) + "s" : millis + "ms";
-		logger.error(worker + " timed out (no heartbeat for " + timeout + " with every thread busy), replacing it");
+		logger.error(this.logLabel + worker + " timed out (no heartbeat for " + timeout + " with every thread busy), replacing it");
 		this.counters.timedOut.incrementAndGet();
 		worker.exitingBecause(Worker.ExitReason.TIMEOUT);
 		notify((listener) -> listener.workerRetiring(worker, Worker.ExitReason.TIMEOUT));
@@ -547,7 +552,7 @@ public final class Arbiter {
 		notify((listener) -> listener.workerBooted(worker));
 		if (replaced != null) {
 			Worker.ExitReason reason = (spawn.reason() != null) ? spawn.reason() : Worker.ExitReason.RECYCLE;
-			logger.info("Recycling worker " + replaced.getId() + " (" + spawn.description() + ")");
+			logger.info(this.logLabel + "Recycling worker " + replaced.getId() + " (" + spawn.description() + ")");
 			retire(replaced, reason);
 			this.counters.recycled.incrementAndGet();
 		}
@@ -572,7 +577,7 @@ public final class Arbiter {
 		if (workers == current) {
 			return;
 		}
-		logger.info("Scaling from " + current + " to " + workers + " workers");
+		logger.info(this.logLabel + "Scaling from " + current + " to " + workers + " workers");
 		this.target = workers;
 		Worker[] removed = (workers < current) ? Arrays.copyOfRange(this.slots, workers, current) : new Worker[0];
 		this.slots = Arrays.copyOf(this.slots, workers);
@@ -603,9 +608,9 @@ public final class Arbiter {
 		if (maxRequests > 0 && this.settings.maxRequestsJitter() > 0) {
 			maxRequests += ThreadLocalRandom.current().nextLong(this.settings.maxRequestsJitter() + 1);
 		}
-		Worker worker = new Worker(id, age, this.settings.threads(), this.settings.virtualThreads(),
+		Worker worker = new Worker(this.settings.threadNamePrefix() + "w" + id + "-t", id, age, this.settings.threads(), this.settings.virtualThreads(),
 				this.settings.queueCapacity(), this.settings.maxInFlight(), maxRequests, this.listener);
-		logger.info("Booting worker " + id + " (age " + age + ")");
+		logger.info(this.logLabel + "Booting worker " + id + " (age " + age + ")");
 		try {
 			worker.boot(this.initializer);
 			return worker;
@@ -615,10 +620,10 @@ public final class Arbiter {
 			worker.abort("boot failed");
 			if (this.thread != null && !this.running) {
 				// The server is stopping and interrupted this boot: not a crash.
-				logger.debug("Boot of worker " + id + " stopped with the server: " + ex);
+				logger.debug(this.logLabel + "Boot of worker " + id + " stopped with the server: " + ex);
 			}
 			else {
-				logger.error("Worker " + id + " failed to boot", ex);
+				logger.error(this.logLabel + "Worker " + id + " failed to boot", ex);
 			}
 			throw new WorkerBootException("Worker " + id + " failed to boot: " + ex, ex);
 		}
@@ -627,7 +632,7 @@ public final class Arbiter {
 	private Worker bootManagementLane() {
 		// Platform threads whatever the workers use: the lane must answer probes even when every
 		// carrier thread is pinned by application code.
-		Worker lane = new Worker(Worker.MANAGEMENT_LANE_ID, 0, this.settings.managementThreads(), false,
+		Worker lane = new Worker("prefork-management-t", Worker.MANAGEMENT_LANE_ID, 0, this.settings.managementThreads(), false,
 				ServerSettings.MANAGEMENT_QUEUE_CAPACITY,
 				this.settings.managementThreads() + ServerSettings.MANAGEMENT_QUEUE_CAPACITY, 0, this.listener);
 		try {
@@ -654,10 +659,10 @@ public final class Arbiter {
 			fresh = bootManagementLane();
 		}
 		catch (WorkerBootException ex) {
-			logger.error("Could not replace the management lane; keeping the old one", ex);
+			logger.error(this.logLabel + "Could not replace the management lane; keeping the old one", ex);
 			return;
 		}
-		logger.warn("Replacing the management lane (" + reason.tag() + ")");
+		logger.warn(this.logLabel + "Replacing the management lane (" + reason.tag() + ")");
 		lane.exitingBecause(reason);
 		this.retiring.add(lane);
 		this.lane = fresh;
@@ -674,9 +679,9 @@ public final class Arbiter {
 		if (!this.running) {
 			return;
 		}
-		logger.error("Shutting down: Arbiter halted because " + reason);
+		logger.error(this.logLabel + "Shutting down: Arbiter halted because " + reason);
 		this.running = false;
-		Thread halting = new Thread(() -> this.haltHandler.accept(reason), "prefork-halt");
+		Thread halting = new Thread(() -> this.haltHandler.accept(reason), this.settings.threadNamePrefix() + "halt");
 		halting.setDaemon(true);
 		halting.start();
 	}
@@ -708,7 +713,7 @@ public final class Arbiter {
 				event.accept(listener);
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Arbiter listener " + listener + " failed", ex);
+				logger.warn(this.logLabel + "Arbiter listener " + listener + " failed", ex);
 			}
 		}
 	}

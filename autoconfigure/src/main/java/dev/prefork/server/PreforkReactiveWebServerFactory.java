@@ -254,6 +254,16 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		this.settings.managementThreads(managementThreads);
 	}
 
+	/**
+	 * Marks the server as the actuator's own ({@code management.server.port}): its threads are
+	 * named {@code prefork-mgmt-*} and its log lines say "management server"; it has no
+	 * management lane, since every request it serves is a management request.
+	 * @param managementServer whether it is
+	 */
+	public void setManagementServer(boolean managementServer) {
+		this.settings.managementServer(managementServer);
+	}
+
 	public void setLifecycleTimeout(@Nullable Duration lifecycleTimeout) {
 		this.lifecycleTimeout = lifecycleTimeout;
 	}

@@ -85,7 +85,7 @@ public class PreforkWebServer implements WebServer {
 		if (this.gracefulShutdown != null) {
 			this.gracefulShutdown.reset();
 		}
-		this.loops = LoopResources.create("prefork-io", this.settings.ioThreads(), true);
+		this.loops = LoopResources.create(this.settings.threadNamePrefix() + "io", this.settings.ioThreads(), true);
 		try {
 			this.arbiter.start();
 		}
@@ -118,7 +118,7 @@ public class PreforkWebServer implements WebServer {
 				? (socket.getAddress().isAnyLocalAddress() ? "every address" : socket.getAddress().getHostAddress())
 				: "?";
 		Duration requestTimeout = settings.requestTimeout();
-		return "Prefork started on port " + getPort() + " (" + this.endpoint.scheme() + ") at " + address + ", "
+		return settings.displayName() + " started on port " + getPort() + " (" + this.endpoint.scheme() + ") at " + address + ", "
 				+ this.endpoint.protocols() + ": " + settings.workers() + " workers x " + settings.threads()
 				+ (settings.virtualThreads() ? " virtual" : "") + " threads, queue " + settings.queueCapacity()
 				+ ", max-in-flight " + settings.maxInFlight() + ", timeout " + asWritten(settings.heartbeatTimeout())
@@ -228,7 +228,8 @@ public class PreforkWebServer implements WebServer {
 
 	private void startAwaitThread(DisposableServer server) {
 		// Event loops and workers are daemon threads: this one keeps the JVM alive while serving.
-		Thread awaitThread = new Thread(() -> server.onDispose().block(), "prefork-server");
+		Thread awaitThread = new Thread(() -> server.onDispose().block(),
+				this.settings.threadNamePrefix() + "server");
 		awaitThread.setContextClassLoader(getClass().getClassLoader());
 		awaitThread.setDaemon(false);
 		awaitThread.start();

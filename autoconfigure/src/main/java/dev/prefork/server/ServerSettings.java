@@ -101,6 +101,8 @@ public final class ServerSettings {
 
 	private final int managementThreads;
 
+	private final boolean managementServer;
+
 	private ServerSettings(Builder builder) {
 		this.workers = builder.workers;
 		this.threads = builder.threads;
@@ -125,6 +127,7 @@ public final class ServerSettings {
 		this.exceptionCapacity = builder.exceptionCapacity;
 		this.managementPathPrefix = builder.managementPathPrefix;
 		this.managementThreads = builder.managementThreads;
+		this.managementServer = builder.managementServer;
 	}
 
 	static Builder builder() {
@@ -268,7 +271,25 @@ public final class ServerSettings {
 	}
 
 	boolean hasManagementLane() {
-		return this.managementPathPrefix != null && this.managementThreads > 0;
+		return !this.managementServer && this.managementPathPrefix != null && this.managementThreads > 0;
+	}
+
+	/** Whether this server is the actuator's own ({@code management.server.port}), not the application's. */
+	public boolean managementServer() {
+		return this.managementServer;
+	}
+
+	/**
+	 * Prefix of the server's thread names: {@code prefork-w1-t1} serve the application,
+	 * {@code prefork-mgmt-w1-t1} the management server, so a thread dump says which is which.
+	 */
+	String threadNamePrefix() {
+		return this.managementServer ? "prefork-mgmt-" : "prefork-";
+	}
+
+	/** What the server's log lines call it, so that the management server's are told apart. */
+	String displayName() {
+		return this.managementServer ? "Prefork management server" : "Prefork";
 	}
 
 	/** Whether a request target (origin-form) is for the management lane. */
@@ -335,6 +356,8 @@ public final class ServerSettings {
 		private @Nullable String managementPathPrefix;
 
 		private int managementThreads = DEFAULT_MANAGEMENT_THREADS;
+
+		private boolean managementServer;
 
 		private Builder() {
 		}
@@ -464,6 +487,11 @@ public final class ServerSettings {
 			String trimmed = (prefix != null && prefix.endsWith("/")) ? prefix.substring(0, prefix.length() - 1)
 					: prefix;
 			this.managementPathPrefix = (trimmed == null || trimmed.isEmpty()) ? null : trimmed;
+			return this;
+		}
+
+		Builder managementServer(boolean managementServer) {
+			this.managementServer = managementServer;
 			return this;
 		}
 

@@ -189,8 +189,11 @@ public final class Worker {
 
 	private volatile long drainingSinceNanos;
 
-	Worker(int id, long age, int threads, boolean virtualThreads, int queueCapacity, int maxInFlight,
-			long maxRequests, WorkerListener listener) {
+	/**
+	 * A worker whose threads are named {@code threadNames} + their number ({@code prefork-w3-t1}).
+	 */
+	Worker(String threadNames, int id, long age, int threads, boolean virtualThreads, int queueCapacity,
+			int maxInFlight, long maxRequests, WorkerListener listener) {
 		this.id = id;
 		this.age = age;
 		this.threads = threads;
@@ -199,10 +202,9 @@ public final class Worker {
 		this.maxInFlight = maxInFlight;
 		this.maxRequests = maxRequests;
 		this.listener = listener;
-		String names = (id == MANAGEMENT_LANE_ID) ? "prefork-management-t" : "prefork-w" + id + "-t";
 		int queueSize = (int) Math.min(Integer.MAX_VALUE,
 				(long) queueCapacity + threads + maxInFlight + CONTINUATION_HEADROOM);
-		this.pool = WorkerThreadPool.create(threads, queueSize, names,
+		this.pool = WorkerThreadPool.create(threads, queueSize, threadNames,
 				virtualThreads, () -> CURRENT.set(this), new PoolListener());
 		for (int i = 0; i < this.outcomes.length; i++) {
 			this.outcomes[i] = new LongAdder();

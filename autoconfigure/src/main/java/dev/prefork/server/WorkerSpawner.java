@@ -22,12 +22,7 @@ import org.jspecify.annotations.Nullable;
 final class WorkerSpawner {
 
 	/** Spawns asked for and not yet done: one per slot at most, so the queue is bounded by the slots. */
-	private final ThreadPoolExecutor thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-			new ArrayBlockingQueue<>(ServerSettings.MAX_WORKERS + 1), (runnable) -> {
-				Thread spawner = new Thread(runnable, "prefork-spawner");
-				spawner.setDaemon(true);
-				return spawner;
-			});
+	private final ThreadPoolExecutor thread;
 
 	private final Queue<Result> results = new ConcurrentLinkedQueue<>();
 
@@ -39,7 +34,13 @@ final class WorkerSpawner {
 	private volatile boolean closed;
 
 	/** @param wakeUp tells the arbiter that a result is waiting */
-	WorkerSpawner(Runnable wakeUp) {
+	WorkerSpawner(String threadName, Runnable wakeUp) {
+		this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+				new ArrayBlockingQueue<>(ServerSettings.MAX_WORKERS + 1), (runnable) -> {
+					Thread spawner = new Thread(runnable, threadName);
+					spawner.setDaemon(true);
+					return spawner;
+				});
 		this.wakeUp = wakeUp;
 	}
 

@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 /**
  * The names of the live threads a test looks for, so that it can demand that none is left.
  */
-final class LiveThreads {
+public final class LiveThreads {
 
 	private LiveThreads() {
 	}
@@ -21,7 +21,8 @@ final class LiveThreads {
 		return named("prefork-w");
 	}
 
-	private static Set<String> named(String prefix) {
+	/** Every live thread whose name starts with {@code prefix}. */
+	public static Set<String> named(String prefix) {
 		return Thread.getAllStackTraces()
 			.keySet()
 			.stream()

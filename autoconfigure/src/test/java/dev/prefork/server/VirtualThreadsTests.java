@@ -21,7 +21,7 @@ class VirtualThreadsTests {
 	@Test
 	@EnabledForJreRange(min = JRE.JAVA_21)
 	void aWorkerOnVirtualThreadsRunsOnItsOwnNamedThreadsAndNoMore() throws Exception {
-		Worker worker = new Worker(3, 1, 2, true, 8, 10, 0, new IgnoringListener());
+		Worker worker = new Worker("prefork-w3-t", 3, 1, 2, true, 8, 10, 0, new IgnoringListener());
 		try {
 			worker.boot(WorkerInitializer.NONE);
 			worker.activate();

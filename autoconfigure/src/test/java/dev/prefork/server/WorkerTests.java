@@ -20,7 +20,7 @@ class WorkerTests {
 
 	private final RecordingListener listener = new RecordingListener();
 
-	private final Worker worker = new Worker(1, 1, 2, false, 4, 6, 0, this.listener);
+	private final Worker worker = new Worker("prefork-w1-t", 1, 1, 2, false, 4, 6, 0, this.listener);
 
 	@AfterEach
 	void stopWorker() {
@@ -115,7 +115,7 @@ class WorkerTests {
 
 	@Test
 	void theManagementLanesThreadsSayThatTheyAreTheLanes() throws Exception {
-		Worker lane = new Worker(Worker.MANAGEMENT_LANE_ID, 0, 1, false, 1, 2, 0, this.listener);
+		Worker lane = new Worker("prefork-management-t", Worker.MANAGEMENT_LANE_ID, 0, 1, false, 1, 2, 0, this.listener);
 		try {
 			lane.boot(WorkerInitializer.NONE);
 			lane.activate();
