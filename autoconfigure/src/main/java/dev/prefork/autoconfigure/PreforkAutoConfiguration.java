@@ -80,6 +80,11 @@ public final class PreforkAutoConfiguration {
 	}
 
 	@Bean
+	MaxHttpRequestHeaderSizeCustomizer preforkMaxHttpRequestHeaderSizeCustomizer(Environment environment) {
+		return new MaxHttpRequestHeaderSizeCustomizer(environment);
+	}
+
+	@Bean
 	ForwardHeadersCustomizer preforkForwardHeadersCustomizer(ServerProperties serverProperties,
 			Environment environment) {
 		return new ForwardHeadersCustomizer(serverProperties, environment);

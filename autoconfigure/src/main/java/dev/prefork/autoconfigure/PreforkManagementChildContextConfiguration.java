@@ -31,6 +31,11 @@ class PreforkManagementChildContextConfiguration {
 	}
 
 	@Bean
+	MaxHttpRequestHeaderSizeCustomizer preforkManagementMaxHttpRequestHeaderSizeCustomizer(Environment environment) {
+		return new MaxHttpRequestHeaderSizeCustomizer(environment);
+	}
+
+	@Bean
 	ForwardHeadersCustomizer preforkManagementForwardHeadersCustomizer(ServerProperties serverProperties,
 			Environment environment) {
 		// As Boot's Netty management server, which applies server.forward-headers-strategy too.
@@ -46,7 +51,10 @@ class PreforkManagementChildContextConfiguration {
 			this.properties = (properties != null) ? properties : new PreforkProperties();
 		}
 
-		/** After Boot's management customizer, so that {@code prefork.server-header} wins as on the main port. */
+		/**
+		 * After Boot's management customizer, so that {@code prefork.server-header} wins as on the
+		 * main port, and before {@link MaxHttpRequestHeaderSizeCustomizer}, as there.
+		 */
 		@Override
 		public int getOrder() {
 			return 1;

@@ -231,6 +231,14 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		this.settings.limitRequestFieldSize(limitRequestFieldSize);
 	}
 
+	/**
+	 * Bytes a request's whole header section may take (Boot's
+	 * {@code server.max-http-request-header-size}); {@code null} derives it from the field limits.
+	 */
+	public void setHeaderSectionLimit(@Nullable Integer headerSectionLimit) {
+		this.settings.headerSectionLimit(headerSectionLimit);
+	}
+
 	/** Retry-After sent with 503s refused for overload; 0 omits the header. */
 	public void setRetryAfter(Duration retryAfter) {
 		this.settings.retryAfter(retryAfter);

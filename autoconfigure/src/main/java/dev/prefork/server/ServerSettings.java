@@ -52,6 +52,15 @@ public final class ServerSettings {
 	 */
 	static final int HEADER_SECTION_FLOOR = 64 * 1024;
 
+	/** Smallest header section limit: a request line's worth, below which hardly any client gets in. */
+	public static final int MIN_HEADER_SECTION_LIMIT = 1024;
+
+	/** Largest header section limit: what one connection may make the decoder buffer. */
+	public static final int MAX_HEADER_SECTION_LIMIT = 1024 * 1024;
+
+	/** Longest header field line {@code limit-request-field-size} accepts. */
+	public static final int MAX_LIMIT_REQUEST_FIELD_SIZE = 65_536;
+
 	/** Requests that may wait for a management-lane thread; beyond it they get 503 like any other. */
 	static final int MANAGEMENT_QUEUE_CAPACITY = 16;
 
@@ -103,6 +112,8 @@ public final class ServerSettings {
 
 	private final boolean managementServer;
 
+	private final @Nullable Integer headerSectionLimit;
+
 	private ServerSettings(Builder builder) {
 		this.workers = builder.workers;
 		this.threads = builder.threads;
@@ -128,6 +139,7 @@ public final class ServerSettings {
 		this.managementPathPrefix = builder.managementPathPrefix;
 		this.managementThreads = builder.managementThreads;
 		this.managementServer = builder.managementServer;
+		this.headerSectionLimit = builder.headerSectionLimit;
 	}
 
 	static Builder builder() {
@@ -250,10 +262,14 @@ public final class ServerSettings {
 	}
 
 	/**
-	 * Bytes the decoder may buffer for one request's header section: what the field limits allow,
-	 * but never more than {@link #HEADER_SECTION_FLOOR} or four field lines of the largest size.
+	 * Bytes the decoder may buffer for one request's header section: the limit set for it (Boot's
+	 * {@code server.max-http-request-header-size}), or else what the field limits allow, but never
+	 * more than {@link #HEADER_SECTION_FLOOR} or four field lines of the largest size.
 	 */
 	int maxHeaderSectionSize() {
+		if (this.headerSectionLimit != null) {
+			return this.headerSectionLimit;
+		}
 		long lines = (long) this.limitRequestFields * (this.limitRequestFieldSize + 2);
 		long bound = Math.max(HEADER_SECTION_FLOOR, 4L * (this.limitRequestFieldSize + 2));
 		return (int) Math.min(lines, bound);
@@ -359,6 +375,8 @@ public final class ServerSettings {
 
 		private boolean managementServer;
 
+		private @Nullable Integer headerSectionLimit;
+
 		private Builder() {
 		}
 
@@ -460,7 +478,7 @@ public final class ServerSettings {
 
 		Builder limitRequestFieldSize(int limitRequestFieldSize) {
 			this.limitRequestFieldSize = SettingRange.count("limit-request-field-size", limitRequestFieldSize, 16,
-					65_536);
+					MAX_LIMIT_REQUEST_FIELD_SIZE);
 			return this;
 		}
 
@@ -487,6 +505,16 @@ public final class ServerSettings {
 			String trimmed = (prefix != null && prefix.endsWith("/")) ? prefix.substring(0, prefix.length() - 1)
 					: prefix;
 			this.managementPathPrefix = (trimmed == null || trimmed.isEmpty()) ? null : trimmed;
+			return this;
+		}
+
+		/**
+		 * Bytes a request's whole header section may take, {@code null} to derive it from the
+		 * field limits.
+		 */
+		Builder headerSectionLimit(@Nullable Integer headerSectionLimit) {
+			this.headerSectionLimit = (headerSectionLimit != null) ? SettingRange.count(
+					"header-section-limit", headerSectionLimit, MIN_HEADER_SECTION_LIMIT, MAX_HEADER_SECTION_LIMIT) : null;
 			return this;
 		}
 

@@ -201,6 +201,8 @@ class PreforkAutoConfigurationTests {
 			prefork.exceptions.capacity         | -1                  | integers from 0 to 10000
 			prefork.health.saturation-window    | 2d                  | durations from 0 to 1d
 			prefork.health.saturation-threshold | 0                   | numbers greater than 0 and at most 1
+			server.max-http-request-header-size | 2MB                 | sizes from 1KB to 1MB
+			server.max-http-request-header-size | 512B                | sizes from 1KB to 1MB
 			""")
 	void whenAPropertyIsOutOfRangeStartupFailsNamingThePropertyAndTheAcceptedRange(String property, String value,
 			String accepted) {
