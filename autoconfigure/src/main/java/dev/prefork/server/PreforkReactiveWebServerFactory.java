@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
@@ -19,7 +18,7 @@ import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
-import org.springframework.boot.reactor.netty.SslServerCustomizer;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.web.server.Compression;
 import org.springframework.boot.web.server.Ssl;
 import org.springframework.boot.web.server.WebServer;
@@ -27,6 +26,7 @@ import org.springframework.boot.web.server.reactive.AbstractReactiveWebServerFac
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import org.springframework.util.Assert;
+import org.springframework.util.StringUtils;
 
 /**
  * Creates {@link PreforkWebServer}s. Boot's own settings ({@code server.port},
@@ -101,13 +101,29 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		}
 		Ssl ssl = getSsl();
 		if (Ssl.isEnabled(ssl)) {
-			server = new SslServerCustomizer(getHttp2(), ssl.getClientAuth(), getSslBundle(), Map.of()).apply(server);
+			server = secure(server, ssl);
 		}
 		Compression compression = getCompression();
 		if (compression != null && compression.getEnabled()) {
 			server = compress(server, compression);
 		}
 		return server.protocol(listProtocols());
+	}
+
+	private HttpServer secure(HttpServer server, Ssl ssl) {
+		TlsContexts contexts = new TlsContexts(getHttp2() != null && getHttp2().isEnabled(), ssl.getClientAuth(),
+				getSslBundle(), getServerNameSslBundles());
+		reloadOnUpdate(ssl.getBundle(), null, contexts);
+		ssl.getServerNameBundles()
+			.forEach((named) -> reloadOnUpdate(named.bundle(), named.serverName(), contexts));
+		return contexts.secure(server);
+	}
+
+	private void reloadOnUpdate(@Nullable String bundleName, @Nullable String serverName, TlsContexts contexts) {
+		SslBundles bundles = getSslBundles();
+		if (StringUtils.hasText(bundleName) && bundles != null) {
+			bundles.addBundleUpdateHandler(bundleName, (bundle) -> contexts.update(serverName, bundle));
+		}
 	}
 
 	private HttpServer compress(HttpServer server, Compression compression) {

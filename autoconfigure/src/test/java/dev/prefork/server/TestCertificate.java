@@ -13,6 +13,10 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundleKey;
+import org.springframework.boot.ssl.jks.JksSslStoreBundle;
+import org.springframework.boot.ssl.jks.JksSslStoreDetails;
 import org.springframework.boot.web.server.Ssl;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,11 +40,16 @@ final class TestCertificate {
 	}
 
 	static TestCertificate create(Path directory) throws Exception {
-		Path keyStore = directory.resolve("server.p12");
+		return create(directory, "localhost");
+	}
+
+	/** A certificate for {@code hostName} (and the loopback address). */
+	static TestCertificate create(Path directory, String hostName) throws Exception {
+		Path keyStore = directory.resolve(hostName + ".p12");
 		String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
 		Process process = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname",
-				"secp256r1", "-validity", "2", "-dname", "CN=localhost", "-ext",
-				"SAN=dns:localhost,ip:" + InetAddress.getLoopbackAddress().getHostAddress(), "-storetype", "PKCS12",
+				"secp256r1", "-validity", "2", "-dname", "CN=" + hostName, "-ext",
+				"SAN=dns:" + hostName + ",ip:" + InetAddress.getLoopbackAddress().getHostAddress(), "-storetype", "PKCS12",
 				"-keystore", keyStore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
 			.redirectErrorStream(true)
 			.start();
@@ -62,6 +71,13 @@ final class TestCertificate {
 		ssl.setKeyStoreType("PKCS12");
 		ssl.setKeyStorePassword(PASSWORD);
 		return ssl;
+	}
+
+	/** The same certificate as an SSL bundle, as {@code spring.ssl.bundle.jks.*} would make it. */
+	SslBundle bundle() {
+		return SslBundle.of(new JksSslStoreBundle(
+				new JksSslStoreDetails("PKCS12", null, this.keyStore.toUri().toString(), PASSWORD), null),
+				SslBundleKey.of(PASSWORD));
 	}
 
 	TrustManagerFactory trust() {
