@@ -110,7 +110,8 @@ public class PreforkWebServer implements WebServer {
 
 	/**
 	 * Boot's "started on port N (scheme)", then what an operator checks first: where it listens,
-	 * which protocols, how many workers of how many threads, and the bounds of each.
+	 * which protocols, the mode (workers as thread pools in this JVM), how many workers of how
+	 * many threads, and the bounds of each.
 	 */
 	private String startedMessage() {
 		ServerSettings settings = this.settings;
@@ -119,7 +120,7 @@ public class PreforkWebServer implements WebServer {
 				: "?";
 		Duration requestTimeout = settings.requestTimeout();
 		return settings.displayName() + " started on port " + getPort() + " (" + this.endpoint.scheme() + ") at " + address + ", "
-				+ this.endpoint.protocols() + ": " + settings.workers() + " workers x " + settings.threads()
+				+ this.endpoint.protocols() + ", thread mode: " + settings.workers() + " workers x " + settings.threads()
 				+ (settings.virtualThreads() ? " virtual" : "") + " threads, queue " + settings.queueCapacity()
 				+ ", max-in-flight " + settings.maxInFlight() + ", timeout " + asWritten(settings.heartbeatTimeout())
 				+ ", request-timeout " + ((requestTimeout != null) ? asWritten(requestTimeout) : "none")

@@ -154,7 +154,7 @@ class LifecycleTests {
 			factory.setRequestTimeout(Duration.ofSeconds(42));
 		})) {
 			assertThat(output).containsPattern("Prefork started on port " + server.port()
-					+ " \\(http\\) at 127\\.0\\.0\\.1, HTTP/1\\.1: 3 workers x 5 threads, queue 7, max-in-flight 12, "
+					+ " \\(http\\) at 127\\.0\\.0\\.1, HTTP/1\\.1, thread mode: 3 workers x 5 threads, queue 7, max-in-flight 12, "
 					+ "timeout \\w+, request-timeout 42s, graceful-timeout \\w+");
 		}
 	}
