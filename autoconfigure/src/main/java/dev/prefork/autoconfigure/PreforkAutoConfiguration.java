@@ -1,10 +1,8 @@
 package dev.prefork.autoconfigure;
 
-import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -27,7 +25,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.http.ReactiveHttpInputMessage;
-import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 
@@ -54,8 +51,6 @@ import dev.prefork.server.WorkerInitializer;
 @Import(ReactiveWebServerConfiguration.class)
 public final class PreforkAutoConfiguration {
 
-	private static final String MANAGEMENT_PORT_TYPE = "org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType";
-
 	@Bean
 	@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
 	PreforkReactiveWebServerFactory preforkReactiveWebServerFactory(ObjectProvider<WorkerInitializer> workerInitializer,
@@ -75,8 +70,12 @@ public final class PreforkAutoConfiguration {
 	PreforkReactiveWebServerFactoryCustomizer preforkReactiveWebServerFactoryCustomizer(PreforkProperties properties,
 			Environment environment) {
 		PreforkPropertiesValidator.validate(properties);
-		return new PreforkReactiveWebServerFactoryCustomizer(properties, actuatorBasePath(environment),
-				VirtualThreadsSetting.resolve(environment));
+		return new PreforkReactiveWebServerFactoryCustomizer(properties, VirtualThreadsSetting.resolve(environment));
+	}
+
+	@Bean
+	ManagementLanePathsCustomizer preforkManagementLanePathsCustomizer(Environment environment) {
+		return new ManagementLanePathsCustomizer(environment);
 	}
 
 	@Bean
@@ -88,29 +87,6 @@ public final class PreforkAutoConfiguration {
 	ForwardHeadersCustomizer preforkForwardHeadersCustomizer(ServerProperties serverProperties,
 			Environment environment) {
 		return new ForwardHeadersCustomizer(serverProperties, environment);
-	}
-
-	/**
-	 * The actuator's base path when actuator endpoints are served by this server (not on a
-	 * management port of their own), so that they get the management lane.
-	 */
-	private static @Nullable String actuatorBasePath(Environment environment) {
-		if (!ClassUtils.isPresent(MANAGEMENT_PORT_TYPE, PreforkAutoConfiguration.class.getClassLoader())
-				|| ManagementPort.isDifferent(environment)) {
-			return null;
-		}
-		String basePath = environment.getProperty("management.endpoints.web.base-path", "/actuator");
-		// A base path Boot refuses (no leading '/') gets no lane: Boot's own binding reports it.
-		return basePath.startsWith("/") ? basePath : null;
-	}
-
-	/** Boot's own reading of {@code management.server.port} (0 on both is two ports, not one). */
-	private static final class ManagementPort {
-
-		static boolean isDifferent(Environment environment) {
-			return ManagementPortType.get(environment) != ManagementPortType.SAME;
-		}
-
 	}
 
 	@Bean

@@ -62,7 +62,7 @@ class PreforkManagementChildContextConfiguration {
 
 		@Override
 		public void customize(PreforkReactiveWebServerFactory factory) {
-			new PreforkReactiveWebServerFactoryCustomizer(this.properties, null, false).customize(factory);
+			new PreforkReactiveWebServerFactoryCustomizer(this.properties, false).customize(factory);
 			factory.setManagementServer(true);
 			factory.setWorkers(1);
 			factory.setThreads(Math.max(1, this.properties.getManagementThreads()));

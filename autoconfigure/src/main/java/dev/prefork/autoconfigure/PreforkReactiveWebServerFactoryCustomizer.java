@@ -23,14 +23,10 @@ class PreforkReactiveWebServerFactoryCustomizer
 
 	private final PreforkProperties properties;
 
-	private final @Nullable String managementPathPrefix;
-
 	private final boolean virtualThreads;
 
-	PreforkReactiveWebServerFactoryCustomizer(PreforkProperties properties, @Nullable String managementPathPrefix,
-			boolean virtualThreads) {
+	PreforkReactiveWebServerFactoryCustomizer(PreforkProperties properties, boolean virtualThreads) {
 		this.properties = properties;
-		this.managementPathPrefix = managementPathPrefix;
 		this.virtualThreads = virtualThreads;
 	}
 
@@ -76,7 +72,6 @@ class PreforkReactiveWebServerFactoryCustomizer
 		map.from(properties.getExceptions()::getCapacity).to(factory::setExceptionCapacity);
 		map.from(properties::getManagementThreads).to(factory::setManagementThreads);
 		map.from(properties::getServerHeader).to(factory::setServerHeader);
-		factory.setManagementPathPrefix(this.managementPathPrefix);
 	}
 
 	/** Shows a duration the way it is written in application.yml ({@code -1s}), not as {@code PT-1S}. */

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiFunction;
@@ -271,6 +272,15 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	 */
 	public void setManagementPathPrefix(@Nullable String managementPathPrefix) {
 		this.settings.managementPathPrefix(managementPathPrefix);
+	}
+
+	/**
+	 * Paths served on the management lane besides those under the
+	 * {@linkplain #setManagementPathPrefix prefix}: Boot's health probes on the main port
+	 * ({@code /livez}, {@code /readyz}), which must answer when every worker is saturated too.
+	 */
+	public void setManagementPaths(Collection<String> managementPaths) {
+		this.settings.managementPaths(managementPaths);
 	}
 
 	/** Threads of the management lane; 0 serves management requests on the workers. */

@@ -1,6 +1,8 @@
 package dev.prefork.server;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 
@@ -110,6 +112,8 @@ public final class ServerSettings {
 
 	private final int managementThreads;
 
+	private final Set<String> managementPaths;
+
 	private final boolean managementServer;
 
 	private final @Nullable Integer headerSectionLimit;
@@ -138,6 +142,7 @@ public final class ServerSettings {
 		this.exceptionCapacity = builder.exceptionCapacity;
 		this.managementPathPrefix = builder.managementPathPrefix;
 		this.managementThreads = builder.managementThreads;
+		this.managementPaths = Set.copyOf(builder.managementPaths);
 		this.managementServer = builder.managementServer;
 		this.headerSectionLimit = builder.headerSectionLimit;
 	}
@@ -287,7 +292,8 @@ public final class ServerSettings {
 	}
 
 	boolean hasManagementLane() {
-		return !this.managementServer && this.managementPathPrefix != null && this.managementThreads > 0;
+		return !this.managementServer && (this.managementPathPrefix != null || !this.managementPaths.isEmpty())
+				&& this.managementThreads > 0;
 	}
 
 	/** Whether this server is the actuator's own ({@code management.server.port}), not the application's. */
@@ -311,14 +317,20 @@ public final class ServerSettings {
 	/** Whether a request target (origin-form) is for the management lane. */
 	boolean isManagementRequest(String uri) {
 		String prefix = this.managementPathPrefix;
-		if (prefix == null || !uri.startsWith(prefix)) {
+		if (prefix != null && uri.startsWith(prefix)) {
+			if (uri.length() == prefix.length()) {
+				return true;
+			}
+			char next = uri.charAt(prefix.length());
+			if (next == '/' || next == '?') {
+				return true;
+			}
+		}
+		if (this.managementPaths.isEmpty()) {
 			return false;
 		}
-		if (uri.length() == prefix.length()) {
-			return true;
-		}
-		char next = uri.charAt(prefix.length());
-		return next == '/' || next == '?';
+		int query = uri.indexOf('?');
+		return this.managementPaths.contains((query != -1) ? uri.substring(0, query) : uri);
 	}
 
 	/**
@@ -372,6 +384,8 @@ public final class ServerSettings {
 		private @Nullable String managementPathPrefix;
 
 		private int managementThreads = DEFAULT_MANAGEMENT_THREADS;
+
+		private Set<String> managementPaths = Set.of();
 
 		private boolean managementServer;
 
@@ -520,6 +534,17 @@ public final class ServerSettings {
 
 		Builder managementServer(boolean managementServer) {
 			this.managementServer = managementServer;
+			return this;
+		}
+
+		/** Exact paths the lane serves too, such as Boot's {@code /livez} and {@code /readyz} on the main port. */
+		Builder managementPaths(Collection<String> paths) {
+			for (String path : paths) {
+				if (!path.startsWith("/")) {
+					throw new IllegalArgumentException("Management path '" + path + "' must start with '/'");
+				}
+			}
+			this.managementPaths = Set.copyOf(paths);
 			return this;
 		}
 
