@@ -3,15 +3,24 @@ package dev.prefork.server;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundleKey;
@@ -55,10 +64,7 @@ final class TestCertificate {
 			.start();
 		assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("keytool finished").isTrue();
 		assertThat(process.exitValue()).as(new String(process.getInputStream().readAllBytes())).isZero();
-		KeyStore store = KeyStore.getInstance("PKCS12");
-		try (InputStream input = Files.newInputStream(keyStore)) {
-			store.load(input, PASSWORD.toCharArray());
-		}
+		KeyStore store = load(keyStore);
 		TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
 		trust.init(store);
 		return new TestCertificate(keyStore, trust);
@@ -78,6 +84,58 @@ final class TestCertificate {
 		return SslBundle.of(new JksSslStoreBundle(
 				new JksSslStoreDetails("PKCS12", null, this.keyStore.toUri().toString(), PASSWORD), null),
 				SslBundleKey.of(PASSWORD));
+	}
+
+	/** Its key and certificate, for a client that must present a certificate (mutual TLS). */
+	KeyManagerFactory keys() throws Exception {
+		KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+		keys.init(load(this.keyStore), PASSWORD.toCharArray());
+		return keys;
+	}
+
+	/** Writes the certificate and its private key (PKCS #8) as PEM files: {@code [certificate, key]}. */
+	Path[] writePem(Path directory) throws Exception {
+		KeyStore store = load(this.keyStore);
+		Base64.Encoder base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+		Path certificate = directory.resolve("cert.pem");
+		Files.writeString(certificate, "-----BEGIN CERTIFICATE-----\n"
+				+ base64.encodeToString(store.getCertificate("server").getEncoded()) + "\n-----END CERTIFICATE-----\n");
+		Path key = directory.resolve("key.pem");
+		Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
+				+ base64.encodeToString(store.getKey("server", PASSWORD.toCharArray()).getEncoded())
+				+ "\n-----END PRIVATE KEY-----\n");
+		return new Path[] { certificate, key };
+	}
+
+	private static KeyStore load(Path keyStore) throws Exception {
+		KeyStore store = KeyStore.getInstance("PKCS12");
+		try (InputStream input = Files.newInputStream(keyStore)) {
+			store.load(input, PASSWORD.toCharArray());
+		}
+		return store;
+	}
+
+	/** A client context that trusts whatever certificate a server shows, presenting {@code keys} if any. */
+	static SSLContext trustingEverything(KeyManager @Nullable [] keys) throws Exception {
+		X509TrustManager trustingEverything = new X509TrustManager() {
+
+			@Override
+			public void checkClientTrusted(X509Certificate[] chain, String authType) {
+			}
+
+			@Override
+			public void checkServerTrusted(X509Certificate[] chain, String authType) {
+			}
+
+			@Override
+			public X509Certificate[] getAcceptedIssuers() {
+				return new X509Certificate[0];
+			}
+
+		};
+		SSLContext context = SSLContext.getInstance("TLS");
+		context.init(keys, new TrustManager[] { trustingEverything }, null);
+		return context;
 	}
 
 	TrustManagerFactory trust() {

@@ -86,8 +86,7 @@ class TlsBundleTests {
 
 	/** The subject of the certificate the server shows a client that asks for {@code serverName}. */
 	private static String presented(int port, String serverName) throws Exception {
-		SSLContext context = SSLContext.getInstance("TLS");
-		context.init(null, new javax.net.ssl.TrustManager[] { new TrustingEverything() }, null);
+		SSLContext context = TestCertificate.trustingEverything(null);
 		try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
 			socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
 			SSLParameters parameters = socket.getSSLParameters();
@@ -98,23 +97,6 @@ class TlsBundleTests {
 			X509Certificate certificate = (X509Certificate) socket.getSession().getPeerCertificates()[0];
 			return certificate.getSubjectX500Principal().getName();
 		}
-	}
-
-	private static final class TrustingEverything implements javax.net.ssl.X509TrustManager {
-
-		@Override
-		public void checkClientTrusted(X509Certificate[] chain, String authType) {
-		}
-
-		@Override
-		public void checkServerTrusted(X509Certificate[] chain, String authType) {
-		}
-
-		@Override
-		public X509Certificate[] getAcceptedIssuers() {
-			return new X509Certificate[0];
-		}
-
 	}
 
 }
