@@ -8,17 +8,22 @@ import dev.prefork.faults.http.HttpConnection;
 import dev.prefork.faults.http.HttpResponse;
 
 /**
- * The sample application's actuator: Prefork's endpoint (read, scale, recycle) and the health
- * groups. Each call uses a connection of its own, so that it never waits behind the load.
+ * The sample application's actuator: Prefork's endpoint (read, scale, recycle) on the management
+ * port, and the health probes Kubernetes would use, {@code /readyz} and {@code /livez} on the main
+ * port (answered by the management lane). Each call uses a connection of its own, so that it never
+ * waits behind the load.
  */
 public final class Actuator {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-	private final InetSocketAddress address;
+	private final InetSocketAddress application;
 
-	public Actuator(InetSocketAddress address) {
-		this.address = address;
+	private final InetSocketAddress management;
+
+	public Actuator(InetSocketAddress application, InetSocketAddress management) {
+		this.application = application;
+		this.management = management;
 	}
 
 	public PreforkStatus prefork() throws IOException {
@@ -37,13 +42,13 @@ public final class Actuator {
 		return new ExceptionsRing(Json.longAt(json, "total"), kept, types);
 	}
 
-	/** {@code GET /actuator/health/readiness}, told apart from a refusal for overload. */
+	/** {@code GET /readyz} on the main port, told apart from a refusal for overload. */
 	public Probe readiness() {
-		return probe("/actuator/health/readiness");
+		return probe("/readyz");
 	}
 
 	public Probe liveness() {
-		return probe("/actuator/health/liveness");
+		return probe("/livez");
 	}
 
 	/** {@code POST /actuator/prefork {"change": n}} (gunicorn's TTIN/TTOU). */
@@ -67,7 +72,8 @@ public final class Actuator {
 
 	private Probe probe(String path) {
 		try {
-			HttpResponse response = call("GET", path, null);
+			HttpResponse response = HttpConnection.once(this.application, TIMEOUT, "GET", path, "application/json",
+					null);
 			Object status = (response.body().length > 0) ? Json.at(Json.parse(response.bodyText()), "status") : null;
 			return new Probe(response.status(), (status != null) ? status.toString() : "(empty body)");
 		}
@@ -79,7 +85,7 @@ public final class Actuator {
 	private HttpResponse call(String method, String path, String json) throws IOException {
 		byte[] body = (json != null) ? json.getBytes(java.nio.charset.StandardCharsets.UTF_8)
 				: ("POST".equals(method) ? new byte[0] : null);
-		return HttpConnection.once(this.address, TIMEOUT, method, path, "application/json", body);
+		return HttpConnection.once(this.management, TIMEOUT, method, path, "application/json", body);
 	}
 
 	private static void requireOk(HttpResponse response, String path) throws IOException {

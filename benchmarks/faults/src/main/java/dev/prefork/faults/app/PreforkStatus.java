@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The numbers of {@code GET /actuator/prefork} that the scenarios check. Note that the request
- * asking for them is itself in flight while they are read.
+ * The numbers of {@code GET /actuator/prefork} that the scenarios check (asked on the management
+ * port, so the request asking is not among them).
  *
  * @param targetWorkers workers the arbiter wants
  * @param aliveWorkers workers alive (active ones)

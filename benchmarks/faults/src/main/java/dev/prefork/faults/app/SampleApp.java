@@ -25,6 +25,9 @@ public final class SampleApp implements AutoCloseable {
 
 	private static final Pattern STARTED = Pattern.compile("Prefork started on port (\\d+)");
 
+	/** The sample serves its actuator on a loopback port of its own; the harness asks for a random one. */
+	private static final Pattern MANAGEMENT_STARTED = Pattern.compile("Prefork management server started on port (\\d+)");
+
 	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
 
 	/** Longer than any graceful shutdown a scenario configures. */
@@ -43,20 +46,23 @@ public final class SampleApp implements AutoCloseable {
 
 	private final int port;
 
-	private SampleApp(Process process, Path log, int port) {
+	private final int managementPort;
+
+	private SampleApp(Process process, Path log, int[] ports) {
 		this.process = process;
 		this.log = log;
-		this.port = port;
+		this.port = ports[0];
+		this.managementPort = ports[1];
 	}
 
 	/**
-	 * Starts {@code java -Xmx512m -jar jar --server.port=0 --server.address=127.0.0.1 properties...}
-	 * and waits for the line that reports the port.
+	 * Starts {@code java -Xmx512m -jar jar --server.port=0 --server.address=127.0.0.1
+	 * --management.server.port=0 properties...} and waits for the lines that report both ports.
 	 */
 	public static SampleApp start(Path jar, Path log, List<String> properties) throws IOException {
 		// The GC log gives the exact heap left by each full GC (see ProcessProbe).
 		List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx512m", "-Xlog:gc:file=" + gcLog(log),
-				"-jar", jar.toString(), "--server.port=0", "--server.address=127.0.0.1"));
+				"-jar", jar.toString(), "--server.port=0", "--server.address=127.0.0.1", "--management.server.port=0"));
 		command.addAll(properties);
 		Files.createDirectories(log.getParent());
 		Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -65,7 +71,7 @@ public final class SampleApp implements AutoCloseable {
 		LIVE.add(process);
 		process.onExit().thenRun(() -> LIVE.remove(process));
 		try {
-			return new SampleApp(process, log, awaitPort(process, log));
+			return new SampleApp(process, log, awaitPorts(process, log));
 		}
 		catch (IOException | RuntimeException ex) {
 			process.destroyForcibly();
@@ -73,12 +79,15 @@ public final class SampleApp implements AutoCloseable {
 		}
 	}
 
-	private static int awaitPort(Process process, Path log) throws IOException {
+	/** The application's port and the management server's. */
+	private static int[] awaitPorts(Process process, Path log) throws IOException {
 		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
 		while (System.nanoTime() < deadline) {
-			Matcher matcher = STARTED.matcher(Files.readString(log, StandardCharsets.ISO_8859_1));
-			if (matcher.find()) {
-				return Integer.parseInt(matcher.group(1));
+			String output = Files.readString(log, StandardCharsets.ISO_8859_1);
+			Matcher main = STARTED.matcher(output);
+			Matcher management = MANAGEMENT_STARTED.matcher(output);
+			if (main.find() && management.find()) {
+				return new int[] { Integer.parseInt(main.group(1)), Integer.parseInt(management.group(1)) };
 			}
 			if (!process.isAlive()) {
 				throw new IOException("Sample app exited with " + process.exitValue() + " before it started; log "
@@ -103,7 +112,7 @@ public final class SampleApp implements AutoCloseable {
 	}
 
 	public Actuator actuator() {
-		return new Actuator(address());
+		return new Actuator(address(), new InetSocketAddress("127.0.0.1", this.managementPort));
 	}
 
 	public boolean isAlive() {

@@ -19,10 +19,10 @@ import dev.prefork.faults.load.ResponsePolicy;
  */
 final class SoakScenario implements Scenario {
 
-	/** The rest of the mix: bodies, CPU work, a failing handler, thread names and the actuator itself. */
+	/** The rest of the mix: bodies, CPU work, a failing handler, thread names and the readiness probe (the lane). */
 	private static final LoadShape MIX = new LoadShape(4, Duration.ofMillis(40),
 			List.of(RequestSpec.post("/echo", "x".repeat(1024), 200), RequestSpec.get("/cpu?n=20000", 200),
-					RequestSpec.get("/whoami", 200), RequestSpec.get("/actuator/prefork", 200),
+					RequestSpec.get("/whoami", 200), RequestSpec.get("/readyz", 200),
 					RequestSpec.post("/echo", "y".repeat(16 * 1024), 200), RequestSpec.get("/cpu?n=20000", 200),
 					RequestSpec.get("/whoami", 200), RequestSpec.get("/hello", 200), RequestSpec.get("/boom", 500),
 					RequestSpec.get("/work?ms=5", 200)),
@@ -49,7 +49,7 @@ final class SoakScenario implements Scenario {
 		Duration warmUp = context.pick(Duration.ofSeconds(3), Duration.ofSeconds(60));
 		Duration every = context.pick(Duration.ofSeconds(2), Duration.ofSeconds(duration.toMinutes() > 20 ? 60 : 20));
 		result.injected(String.format("%s of mixed load (background + %.0f req/s of /echo 1-16 KB, /cpu, /whoami, "
-				+ "/actuator/prefork, /boom, /work) with max-requests=5000 (jitter 500); sampled every %d s after a %d s warm-up",
+				+ "/readyz, /boom, /work) with max-requests=5000 (jitter 500); sampled every %d s after a %d s warm-up",
 				minutes(duration), MIX.offeredRate(), every.toSeconds(), warmUp.toSeconds()));
 		try (SampleApp app = context.startApp(name(), "--prefork.max-requests=5000", "--prefork.max-requests-jitter=500")) {
 			ProcessProbe probe = new ProcessProbe(app.pid(), app.gcLog());
