@@ -40,6 +40,13 @@ public final class ServerSettings {
 
 	public static final int DEFAULT_MANAGEMENT_THREADS = 1;
 
+	/**
+	 * gunicorn's default access-log format (the Common Log Format with referer and user agent),
+	 * with the worker and the duration in microseconds at the end.
+	 */
+	public static final String DEFAULT_ACCESS_LOG_FORMAT = "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" "
+			+ "\"%(a)s\" %(w)s %(D)s";
+
 	public static final int MAX_WORKERS = 1024;
 
 	/** Longest duration any setting takes; far below the ~292 years at which nanoseconds overflow. */
@@ -101,6 +108,10 @@ public final class ServerSettings {
 
 	private final int managementThreads;
 
+	private final boolean accessLogEnabled;
+
+	private final AccessLogFormat accessLogFormat;
+
 	private ServerSettings(Builder builder) {
 		this.workers = builder.workers;
 		this.threads = builder.threads;
@@ -125,6 +136,8 @@ public final class ServerSettings {
 		this.exceptionCapacity = builder.exceptionCapacity;
 		this.managementPathPrefix = builder.managementPathPrefix;
 		this.managementThreads = builder.managementThreads;
+		this.accessLogEnabled = builder.accessLogEnabled;
+		this.accessLogFormat = builder.accessLogFormat;
 	}
 
 	static Builder builder() {
@@ -246,6 +259,21 @@ public final class ServerSettings {
 		return this.managementThreads;
 	}
 
+	/** Whether every finished request is logged to the {@code dev.prefork.access} category. */
+	public boolean accessLogEnabled() {
+		return this.accessLogEnabled;
+	}
+
+	/** The access log's format, in gunicorn's notation; checked even while the log is off. */
+	public String accessLogFormat() {
+		return this.accessLogFormat.pattern();
+	}
+
+	/** The access log the server writes to, or {@code null} when it is off. */
+	@Nullable AccessLog accessLog() {
+		return this.accessLogEnabled ? new AccessLog(this.accessLogFormat) : null;
+	}
+
 	/**
 	 * Bytes the decoder may buffer for one request's header section: what the field limits allow,
 	 * but never more than {@link #HEADER_SECTION_FLOOR} or four field lines of the largest size.
@@ -335,6 +363,10 @@ public final class ServerSettings {
 		private @Nullable String managementPathPrefix;
 
 		private int managementThreads = DEFAULT_MANAGEMENT_THREADS;
+
+		private boolean accessLogEnabled;
+
+		private AccessLogFormat accessLogFormat = AccessLogFormat.parse(DEFAULT_ACCESS_LOG_FORMAT);
 
 		private Builder() {
 		}
@@ -453,6 +485,17 @@ public final class ServerSettings {
 
 		Builder managementThreads(int managementThreads) {
 			this.managementThreads = SettingRange.count("management-threads", managementThreads, 0, 64);
+			return this;
+		}
+
+		Builder accessLogEnabled(boolean accessLogEnabled) {
+			this.accessLogEnabled = accessLogEnabled;
+			return this;
+		}
+
+		/** Parsed here, once: an unknown atom fails the build, not the first request. */
+		Builder accessLogFormat(@Nullable String format) {
+			this.accessLogFormat = AccessLogFormat.parse(format);
 			return this;
 		}
 
