@@ -72,6 +72,9 @@ class PreforkManagementChildContextConfiguration {
 			// Recycling is for application code; the management server runs the actuator's only.
 			factory.setMaxRequests(0);
 			factory.setMaxWorkerLifetime(null);
+			// Scrapes and probes every few seconds would drown the application's lines, and its
+			// worker 1 would read as the application's.
+			factory.setAccessLogEnabled(false);
 		}
 
 	}

@@ -138,6 +138,8 @@ public class PreforkProperties {
 
 	private final Health health = new Health();
 
+	private final AccessLog accessLog = new AccessLog();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -326,6 +328,10 @@ public class PreforkProperties {
 		return this.health;
 	}
 
+	public AccessLog getAccessLog() {
+		return this.accessLog;
+	}
+
 	/**
 	 * What is kept of exceptions that escape request handlers.
 	 */
@@ -389,6 +395,42 @@ public class PreforkProperties {
 
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * gunicorn's access log: one line per finished request, engine refusals included.
+	 */
+	public static class AccessLog {
+
+		/**
+		 * Whether every finished request is logged, one line each, to the 'dev.prefork.access'
+		 * logger category at INFO.
+		 */
+		private boolean enabled = false;
+
+		/**
+		 * Format of each line, in gunicorn's notation: atoms such as %(h)s, %(t)s, %(r)s (never
+		 * with the query string, which is %(q)s), %(s)s, %(b)s, %(w)s for the worker and %(D)s for
+		 * the duration in microseconds.
+		 */
+		private String format = "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\" %(w)s %(D)s";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getFormat() {
+			return this.format;
+		}
+
+		public void setFormat(String format) {
+			this.format = format;
 		}
 
 	}

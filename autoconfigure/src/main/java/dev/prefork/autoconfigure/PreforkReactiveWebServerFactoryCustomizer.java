@@ -72,6 +72,8 @@ class PreforkReactiveWebServerFactoryCustomizer
 		map.from(properties.getExceptions()::getCapacity).to(factory::setExceptionCapacity);
 		map.from(properties::getManagementThreads).to(factory::setManagementThreads);
 		map.from(properties::getServerHeader).to(factory::setServerHeader);
+		map.from(properties.getAccessLog()::isEnabled).to(factory::setAccessLogEnabled);
+		map.from(properties.getAccessLog()::getFormat).to(factory::setAccessLogFormat);
 	}
 
 	/** Shows a duration the way it is written in application.yml ({@code -1s}), not as {@code PT-1S}. */

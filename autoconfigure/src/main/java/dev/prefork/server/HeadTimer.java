@@ -1,11 +1,14 @@
 package dev.prefork.server;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -47,8 +50,16 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 
 	private @Nullable ScheduledFuture<?> timer;
 
-	HeadTimer(long timeoutNanos) {
+	private final @Nullable RequestLineCapture requestLine;
+
+	/**
+	 * @param timeoutNanos the header timeout
+	 * @param requestLine keeps the request line of a head still arriving, for the access log; or
+	 * {@code null}, while the access log is off
+	 */
+	HeadTimer(long timeoutNanos, @Nullable RequestLineCapture requestLine) {
 		this.timeoutNanos = timeoutNanos;
+		this.requestLine = requestLine;
 	}
 
 	@Override
@@ -65,6 +76,9 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 	public void channelRead(ChannelHandlerContext ctx, Object msg) {
 		boolean bytes = msg instanceof ByteBuf;
 		if (bytes && !this.inRequest) {
+			if (this.requestLine != null) {
+				this.requestLine.read((ByteBuf) msg, !this.headStarted); // before the codec consumes it
+			}
 			this.headStarted = true;
 		}
 		ctx.fireChannelRead(msg);
@@ -84,6 +98,9 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 	void headReceived() {
 		this.inRequest = true;
 		this.headStarted = false;
+		if (this.requestLine != null) {
+			this.requestLine.clear();
+		}
 		cancel();
 	}
 
@@ -125,7 +142,13 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 		ChannelHandlerContext ctx = this.context;
 		if (ctx != null && !ctx.isRemoved() && ctx.channel().isActive()) {
 			this.stopped = true;
-			ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+			ChannelFuture written = ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT));
+			RequestLineCapture requestLine = this.requestLine;
+			RefusedRequest timedOut = (requestLine != null) ? requestLine.request(ctx.channel()) : null;
+			if (requestLine != null && timedOut != null) {
+				written.addListener(timedOut.logWhenWritten(requestLine.accessLog, 408));
+			}
+			written.addListener(ChannelFutureListener.CLOSE);
 		}
 	}
 
@@ -134,6 +157,71 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 			this.timer.cancel(false);
 			this.timer = null;
 		}
+	}
+
+	/**
+	 * The request line of the head now arriving, copied from the raw bytes as they pass (the
+	 * codec keeps what it parsed to itself), so that a head cut off by the timeout is logged with
+	 * its request line as gunicorn would have read it. Only the line is kept, up to
+	 * {@code limit-request-line} bytes: a longer one the decoder refuses with 414 anyway.
+	 */
+	static final class RequestLineCapture {
+
+		private final int limit;
+
+		private final AccessLog accessLog;
+
+		/** Grown as needed: most lines are short, and a connection should not hold the limit. */
+		private byte[] line = new byte[64];
+
+		private int length;
+
+		private boolean complete;
+
+		private long startedNanos;
+
+		RequestLineCapture(int limitRequestLine, AccessLog accessLog) {
+			this.limit = limitRequestLine;
+			this.accessLog = accessLog;
+		}
+
+		void read(ByteBuf bytes, boolean headStarts) {
+			if (headStarts) {
+				clear();
+				this.startedNanos = System.nanoTime();
+			}
+			for (int i = bytes.readerIndex(); i < bytes.writerIndex() && !this.complete; i++) {
+				byte b = bytes.getByte(i);
+				if (b == '\n') {
+					this.complete = this.length > 0; // empty lines before a request line are skipped
+				}
+				else if (b != '\r' && this.length < this.limit) {
+					if (this.length == this.line.length) {
+						this.line = Arrays.copyOf(this.line, Math.min(this.limit, 2 * this.line.length));
+					}
+					this.line[this.length++] = b;
+				}
+			}
+		}
+
+		void clear() {
+			this.length = 0;
+			this.complete = false;
+		}
+
+		/** The request whose line was complete when its head timed out, or {@code null}. */
+		@Nullable RefusedRequest request(Channel channel) {
+			if (!this.complete) {
+				return null;
+			}
+			String[] parts = new String(this.line, 0, this.length, StandardCharsets.ISO_8859_1).split(" ", 3);
+			if (parts.length < 3) {
+				return null;
+			}
+			return new RefusedRequest(channel.remoteAddress(), parts[0], parts[1], parts[2],
+					AccessLogEntry.Headers.NONE, this.startedNanos);
+		}
+
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.prefork.server;
 
 import java.util.Map;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.AsciiString;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Holds the head of every HTTP/2 request to {@code limit-request-fields} and
@@ -37,9 +39,12 @@ final class Http2StreamGuard extends ChannelInboundHandlerAdapter {
 
 	private final int limitRequestFieldSize;
 
-	Http2StreamGuard(int limitRequestFields, int limitRequestFieldSize) {
+	private final @Nullable AccessLog accessLog;
+
+	Http2StreamGuard(int limitRequestFields, int limitRequestFieldSize, @Nullable AccessLog accessLog) {
 		this.limitRequestFields = limitRequestFields;
 		this.limitRequestFieldSize = limitRequestFieldSize;
+		this.accessLog = accessLog;
 	}
 
 	@Override
@@ -76,9 +81,21 @@ final class Http2StreamGuard extends ChannelInboundHandlerAdapter {
 		return fields <= this.limitRequestFields && cookieLine <= this.limitRequestFieldSize;
 	}
 
+	private static RefusedRequest refused(ChannelHandlerContext ctx, Http2Headers headers) {
+		return new RefusedRequest(ctx.channel().remoteAddress(), String.valueOf(headers.method()),
+				String.valueOf(headers.path()), "HTTP/2.0", (name) -> {
+					CharSequence value = headers.get(name);
+					return (value != null) ? value.toString() : null;
+				}, System.nanoTime());
+	}
+
 	private void refuse(ChannelHandlerContext ctx, Http2HeadersFrame head) {
 		Http2FrameStream stream = head.stream();
-		ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(TOO_LARGE), true).stream(stream));
+		ChannelFuture written = ctx
+			.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(TOO_LARGE), true).stream(stream));
+		if (this.accessLog != null) {
+			written.addListener(refused(ctx, head.headers()).logWhenWritten(this.accessLog, 431));
+		}
 		if (!head.isEndStream()) {
 			// The answer is complete before the request is: ask the client to stop sending its
 			// body, which is not an error (RFC 9113 §8.1).

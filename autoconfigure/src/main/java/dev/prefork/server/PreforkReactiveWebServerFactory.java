@@ -63,14 +63,15 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	@Override
 	public WebServer getWebServer(HttpHandler httpHandler) {
 		ServerSettings settings = getSettings();
+		AccessLog accessLog = settings.accessLog();
 		ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(new WorkerBoundHttpHandler(httpHandler));
 		String serverHeader = getServerHeader();
 		BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler = (serverHeader != null)
 				? (request, response) -> adapter.apply(request, response.header(HttpHeaderNames.SERVER, serverHeader))
 				: adapter;
-		return new PreforkWebServer(createHttpServer(settings), endpoint(), handler, settings, getShutdown(),
-				this.lifecycleTimeout, this.workerInitializer, this.haltListener, this.arbiterListeners,
-				this.requestHooks);
+		return new PreforkWebServer(createHttpServer(settings, accessLog), endpoint(), handler, settings,
+				accessLog, getShutdown(), this.lifecycleTimeout, this.workerInitializer, this.haltListener,
+				this.arbiterListeners, this.requestHooks);
 	}
 
 	/** The settings a server created now would run with. */
@@ -78,7 +79,7 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		return this.settings.build();
 	}
 
-	private HttpServer createHttpServer(ServerSettings settings) {
+	private HttpServer createHttpServer(ServerSettings settings, @Nullable AccessLog accessLog) {
 		HttpServer server = HttpServer.create()
 			.bindAddress(this::getListenAddress)
 			.option(ChannelOption.SO_BACKLOG, settings.backlog())
@@ -86,7 +87,8 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 				.maxHeaderSize(settings.maxHeaderSectionSize())
 				.validateHeaders(true))
 			.http2Settings((spec) -> spec.maxHeaderListSize(settings.http2MaxHeaderListSize()))
-			.doOnChannelInit((observer, channel, remoteAddress) -> ProtocolGuards.install(channel, settings));
+			.doOnChannelInit((observer, channel, remoteAddress) -> ProtocolGuards.install(channel, settings,
+					accessLog));
 		if (this.useForwardHeaders) {
 			// As Boot's Netty server: Forwarded and X-Forwarded-* give the request its scheme,
 			// host, port and client address.
@@ -296,6 +298,19 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	 */
 	public void setManagementServer(boolean managementServer) {
 		this.settings.managementServer(managementServer);
+	}
+
+	/** Whether every finished request is logged to the {@code dev.prefork.access} category. */
+	public void setAccessLogEnabled(boolean accessLogEnabled) {
+		this.settings.accessLogEnabled(accessLogEnabled);
+	}
+
+	/**
+	 * Format of the access log's lines, in gunicorn's notation ({@code %(h)s %(r)s %(s)s ...}).
+	 * @throws InvalidSettingException for an unknown atom or a malformed format
+	 */
+	public void setAccessLogFormat(String accessLogFormat) {
+		this.settings.accessLogFormat(accessLogFormat);
 	}
 
 	public void setLifecycleTimeout(@Nullable Duration lifecycleTimeout) {

@@ -59,7 +59,7 @@ public class PreforkWebServer implements WebServer {
 
 	PreforkWebServer(HttpServer httpServer, Endpoint endpoint,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
-			ServerSettings settings, Shutdown shutdown, @Nullable Duration lifecycleTimeout, WorkerInitializer initializer,
+			ServerSettings settings, @Nullable AccessLog accessLog, Shutdown shutdown, @Nullable Duration lifecycleTimeout, WorkerInitializer initializer,
 			Consumer<String> haltListener, List<ArbiterListener> arbiterListeners, List<RequestHook> requestHooks) {
 		this.httpServer = httpServer;
 		this.endpoint = endpoint;
@@ -69,7 +69,8 @@ public class PreforkWebServer implements WebServer {
 		this.outcomes = new RequestOutcomes(settings.exceptionCapacity(), settings.retryAfter());
 		WorkerPool pool = new WorkerPool();
 		this.arbiter = new Arbiter(settings, initializer, pool, this::halt, arbiterListeners);
-		this.dispatcher = new RequestDispatcher(handler, pool, this.arbiter, this.outcomes, requestHooks, settings);
+		this.dispatcher = new RequestDispatcher(handler, pool, this.arbiter, this.outcomes, requestHooks, settings,
+				accessLog);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this::refuseNewWork, this::isIdle)
 				: null;
 	}

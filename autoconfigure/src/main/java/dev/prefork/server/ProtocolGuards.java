@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -43,16 +44,22 @@ final class ProtocolGuards {
 
 	private final ServerSettings settings;
 
+	private final @Nullable AccessLog accessLog;
+
 	/** When the connection was accepted (near enough: when reactor-netty initialised it). */
 	private final long connectedAt = System.nanoTime();
 
-	private ProtocolGuards(ServerSettings settings) {
+	private ProtocolGuards(ServerSettings settings, @Nullable AccessLog accessLog) {
 		this.settings = settings;
+		this.accessLog = accessLog;
 	}
 
-	/** Guards a connection whose pipeline reactor-netty has just built. */
-	static void install(Channel channel, ServerSettings settings) {
-		ProtocolGuards guards = new ProtocolGuards(settings);
+	/**
+	 * Guards a connection whose pipeline reactor-netty has just built.
+	 * @param accessLog where the guards log the requests they answer themselves, or {@code null}
+	 */
+	static void install(Channel channel, ServerSettings settings, @Nullable AccessLog accessLog) {
+		ProtocolGuards guards = new ProtocolGuards(settings, accessLog);
 		ChannelPipeline pipeline = channel.pipeline();
 		if (pipeline.get(NettyPipeline.H2OrHttp11Codec) != null) {
 			pipeline.addAfter(NettyPipeline.H2OrHttp11Codec, NEGOTIATION, new NegotiatedProtocolGuards(guards));
@@ -91,15 +98,18 @@ final class ProtocolGuards {
 	}
 
 	private void guardHttp11(ChannelPipeline pipeline, String codec) {
-		HeadTimer headTimer = new HeadTimer(this.settings.headerTimeout().toNanos());
+		HeadTimer headTimer = new HeadTimer(this.settings.headerTimeout().toNanos(),
+				(this.accessLog != null) ? new HeadTimer.RequestLineCapture(this.settings.limitRequestLine(),
+						this.accessLog) : null);
 		pipeline.addBefore(codec, HEAD_TIMER, headTimer);
 		pipeline.addAfter(codec, HEAD_GUARD, new RequestHeadGuard(this.settings.limitRequestFields(),
-				this.settings.limitRequestFieldSize(), headTimer, this));
+				this.settings.limitRequestFieldSize(), headTimer, this, this.accessLog));
 	}
 
 	private void guardHttp2(ChannelPipeline pipeline, boolean firstRequestPending) {
 		addBeforeMultiplexer(pipeline, H2_STREAM_GUARD,
-				new Http2StreamGuard(this.settings.limitRequestFields(), this.settings.limitRequestFieldSize()));
+				new Http2StreamGuard(this.settings.limitRequestFields(), this.settings.limitRequestFieldSize(),
+						this.accessLog));
 		if (firstRequestPending) {
 			long deadline = this.connectedAt + this.settings.headerTimeout().toNanos();
 			pipeline.addBefore(H2_STREAM_GUARD, H2_HEAD_TIMER, new Http2HeadTimer(deadline));

@@ -3,6 +3,7 @@ package dev.prefork.server;
 import java.util.List;
 import java.util.function.BiFunction;
 
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
@@ -26,28 +27,34 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 
 	private final Arbiter arbiter;
 
+	private final @Nullable AccessLog accessLog;
+
 	private volatile boolean refusing;
 
 	RequestDispatcher(BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
 			WorkerPool pool, Arbiter arbiter, RequestOutcomes outcomes, List<RequestHook> hooks,
-			ServerSettings settings) {
+			ServerSettings settings, @Nullable AccessLog accessLog) {
 		this.handler = handler;
 		this.arbiter = arbiter;
 		this.settings = settings;
 		this.pool = pool;
 		this.outcomes = outcomes;
 		this.hooks = List.copyOf(hooks);
+		this.accessLog = accessLog;
 	}
 
 	@Override
 	public Publisher<Void> apply(HttpServerRequest request, HttpServerResponse response) {
 		return Mono.create((sink) -> {
-			RequestTask task = new RequestTask(request, response, this.handler, sink, this.outcomes, this.hooks);
+			RequestTask task = new RequestTask(request, response, this.handler, sink, this.outcomes, this.hooks,
+					this.accessLog);
+			// Watched before anything can end it, so that the access log sees every request finish,
+			// refused ones included.
+			task.watchResponse();
 			if (this.refusing) {
 				task.refuseShuttingDown();
 				return;
 			}
-			task.watchResponse();
 			if (!admit(task, request)) {
 				task.reject();
 				return;

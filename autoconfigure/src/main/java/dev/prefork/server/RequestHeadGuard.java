@@ -1,9 +1,11 @@
 package dev.prefork.server;
 
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -52,11 +54,24 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 
 	private @Nullable HttpResponseStatus deferredRefusal;
 
-	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer, ProtocolGuards guards) {
+	private final @Nullable AccessLog accessLog;
+
+	/** The refused head whose answer waits behind the responses still owed, for the access log. */
+	private @Nullable RefusedRequest deferredHead;
+
+	/** A head the decoder could not read, which reactor-netty answers; for the access log. */
+	private @Nullable RefusedRequest undecodedHead;
+
+	/** Status of the final response being written. */
+	private int responseStatus;
+
+	RequestHeadGuard(int limitRequestFields, int limitRequestFieldSize, HeadTimer headTimer, ProtocolGuards guards,
+			@Nullable AccessLog accessLog) {
 		this.limitRequestFields = limitRequestFields;
 		this.limitRequestFieldSize = limitRequestFieldSize;
 		this.headTimer = headTimer;
 		this.guards = guards;
+		this.accessLog = accessLog;
 	}
 
 	@Override
@@ -95,10 +110,18 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 		}
 		HttpResponseStatus refusal = request.decoderResult().isSuccess() ? check(request) : null;
 		if (refusal != null) {
+			RefusedRequest head = (this.accessLog != null) ? RefusedRequest.of(ctx.channel(), request) : null;
 			closing();
 			drop(request);
-			refuse(ctx, refusal);
+			refuse(ctx, refusal, head);
 			return;
+		}
+		if (this.accessLog != null && request.decoderResult().isFailure()
+				&& !(request.decoderResult().cause() instanceof PrematureChannelClosureException)) {
+			// reactor-netty answers it (400, 414, 431) and closes, without the dispatcher: the
+			// decoder reads nothing more on this connection, so the last response owed is that answer.
+			// A head cut off by its connection's close is no request: nobody is left to answer.
+			this.undecodedHead = RefusedRequest.of(ctx.channel(), request);
 		}
 		this.pending++;
 		this.headTimer.responsesOwed(true);
@@ -133,6 +156,15 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 			}
 			return;
 		}
+		if (msg instanceof HttpResponse response) {
+			this.responseStatus = response.status().code();
+		}
+		RefusedRequest undecoded = this.undecodedHead;
+		if (undecoded != null && this.pending == 1 && msg instanceof LastHttpContent && !this.interimOpen) {
+			this.undecodedHead = null;
+			promise = promise.unvoid();
+			promise.addListener(undecoded.logWhenWritten(this.accessLog, this.responseStatus));
+		}
 		ctx.write(msg, promise);
 		if (msg instanceof LastHttpContent) {
 			if (this.interimOpen) {
@@ -142,7 +174,7 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 			this.pending = Math.max(0, this.pending - 1);
 			if (this.pending == 0) {
 				if (this.deferredRefusal != null) {
-					writeRefusal(ctx, this.deferredRefusal);
+					writeRefusal(ctx, this.deferredRefusal, this.deferredHead);
 				}
 				else {
 					this.headTimer.responsesOwed(false);
@@ -160,21 +192,27 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 		return refusal;
 	}
 
-	private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status) {
+	private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, @Nullable RefusedRequest head) {
 		if (this.pending > 0) {
 			this.deferredRefusal = status; // answer in order, after the responses still owed
+			this.deferredHead = head;
 			return;
 		}
-		writeRefusal(ctx, status);
+		writeRefusal(ctx, status, head);
 	}
 
-	private void writeRefusal(ChannelHandlerContext ctx, HttpResponseStatus status) {
+	private void writeRefusal(ChannelHandlerContext ctx, HttpResponseStatus status, @Nullable RefusedRequest head) {
 		this.deferredRefusal = null;
+		this.deferredHead = null;
 		FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status);
 		response.headers()
 			.set(HttpHeaderNames.CONTENT_LENGTH, 0)
 			.set(HttpHeaderNames.CONNECTION, "close");
-		ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+		ChannelFuture written = ctx.writeAndFlush(response);
+		if (head != null && this.accessLog != null) {
+			written.addListener(head.logWhenWritten(this.accessLog, status.code()));
+		}
+		written.addListener(ChannelFutureListener.CLOSE);
 	}
 
 }

@@ -6,11 +6,13 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BiFunction;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import org.apache.commons.logging.Log;
@@ -63,8 +65,15 @@ final class RequestTask implements Runnable {
 
 	private static final int REFUSED = 7;
 
-	/** Status given to post-request hooks for a request whose client left (nginx's convention). */
+	/**
+	 * Status given to post-request hooks, and to the access log, for a request whose client left
+	 * before its answer began (nginx's convention).
+	 */
 	private static final int CLIENT_CLOSED_REQUEST = 499;
+
+	/** A field updater rather than an AtomicBoolean: no object per request while the log is off. */
+	private static final AtomicIntegerFieldUpdater<RequestTask> LOGGED = AtomicIntegerFieldUpdater
+		.newUpdater(RequestTask.class, "logged");
 
 	private final HttpServerRequest request;
 
@@ -113,15 +122,27 @@ final class RequestTask implements Runnable {
 
 	private final RequestRunners runners = new RequestRunners();
 
+	private final @Nullable AccessLog accessLog;
+
+	/** Whether the request's access-log line has been written (1) or not (0). */
+	private volatile int logged;
+
+	/**
+	 * Body bytes handed to the connection so far, counted only for the access log. Written by one
+	 * thread at a time (a body's elements are signalled in sequence), read once it has finished.
+	 */
+	private volatile long bodyBytes;
+
 	RequestTask(HttpServerRequest request, HttpServerResponse response,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
-			MonoSink<Void> sink, RequestOutcomes outcomes, List<RequestHook> hooks) {
+			MonoSink<Void> sink, RequestOutcomes outcomes, List<RequestHook> hooks, @Nullable AccessLog accessLog) {
 		this.request = request;
 		this.response = response;
 		this.handler = handler;
 		this.sink = sink;
 		this.outcomes = outcomes;
 		this.hooks = hooks;
+		this.accessLog = accessLog;
 		this.eventLoop = (request instanceof Connection connection) ? connection.channel().eventLoop() : null;
 	}
 
@@ -436,6 +457,16 @@ final class RequestTask implements Runnable {
 		this.lastWriteNanos = System.nanoTime();
 	}
 
+	/** Whether the response's body bytes are counted: only for the access log. */
+	boolean countsBodyBytes() {
+		return this.accessLog != null;
+	}
+
+	/** Body bytes of the response are on their way to the connection. */
+	void bodyWritten(long bytes) {
+		this.bodyBytes += bytes;
+	}
+
 	/**
 	 * Closes the connection of a stream that has written nothing for {@code idleNanos}: a client that
 	 * stopped reading, or a publisher that stopped producing, would otherwise hold it for good.
@@ -633,10 +664,37 @@ final class RequestTask implements Runnable {
 		if (this.runners.isHeld()) {
 			return;
 		}
+		AccessLog accessLog = this.accessLog;
+		if (accessLog != null && LOGGED.compareAndSet(this, 0, 1)) {
+			// Before the worker hears of it: whoever waits for in-flight to reach 0 finds the line.
+			accessLog.log(this::accessLogEntry);
+		}
 		Worker worker = this.worker;
 		if (worker != null && this.finished.compareAndSet(false, true)) {
 			worker.requestFinished(this);
 		}
+	}
+
+	private AccessLogEntry accessLogEntry() {
+		int state = this.state.get();
+		Worker worker = this.worker;
+		int workerId = (worker == null || state == REFUSED) ? AccessLogEntry.NO_WORKER : worker.getId();
+		HttpHeaders requestHeaders = this.request.requestHeaders();
+		HttpHeaders responseHeaders = this.response.responseHeaders();
+		return new AccessLogEntry(this.request.remoteAddress(), this.request.method().name(), this.request.uri(),
+				this.request.protocol(), loggedStatus(state), this.bodyBytes, System.nanoTime() - this.admittedNanos,
+				workerId, requestHeaders::get, responseHeaders::get);
+	}
+
+	/**
+	 * The status the client got: the application's once its answer began (a stream cut short keeps
+	 * the status it was sent with), else the server's own 503, or 499 when the client left first.
+	 */
+	private int loggedStatus(int state) {
+		if (state == DONE || this.committed) {
+			return this.response.status().code();
+		}
+		return (state == CANCELLED) ? CLIENT_CLOSED_REQUEST : HttpResponseStatus.SERVICE_UNAVAILABLE.code();
 	}
 
 	private void runPreRequestHooks(Worker worker) {

@@ -42,6 +42,13 @@ public final class ServerSettings {
 
 	public static final int DEFAULT_MANAGEMENT_THREADS = 1;
 
+	/**
+	 * gunicorn's default access-log format (the Common Log Format with referer and user agent),
+	 * with the worker and the duration in microseconds at the end.
+	 */
+	public static final String DEFAULT_ACCESS_LOG_FORMAT = "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" "
+			+ "\"%(a)s\" %(w)s %(D)s";
+
 	public static final int MAX_WORKERS = 1024;
 
 	/** Longest duration any setting takes; far below the ~292 years at which nanoseconds overflow. */
@@ -118,6 +125,10 @@ public final class ServerSettings {
 
 	private final @Nullable Integer headerSectionLimit;
 
+	private final boolean accessLogEnabled;
+
+	private final AccessLogFormat accessLogFormat;
+
 	private ServerSettings(Builder builder) {
 		this.workers = builder.workers;
 		this.threads = builder.threads;
@@ -145,6 +156,8 @@ public final class ServerSettings {
 		this.managementPaths = Set.copyOf(builder.managementPaths);
 		this.managementServer = builder.managementServer;
 		this.headerSectionLimit = builder.headerSectionLimit;
+		this.accessLogEnabled = builder.accessLogEnabled;
+		this.accessLogFormat = builder.accessLogFormat;
 	}
 
 	static Builder builder() {
@@ -264,6 +277,21 @@ public final class ServerSettings {
 
 	public int managementThreads() {
 		return this.managementThreads;
+	}
+
+	/** Whether every finished request is logged to the {@code dev.prefork.access} category. */
+	public boolean accessLogEnabled() {
+		return this.accessLogEnabled;
+	}
+
+	/** The access log's format, in gunicorn's notation; checked even while the log is off. */
+	public String accessLogFormat() {
+		return this.accessLogFormat.pattern();
+	}
+
+	/** The access log the server writes to, or {@code null} when it is off. */
+	@Nullable AccessLog accessLog() {
+		return this.accessLogEnabled ? new AccessLog(this.accessLogFormat) : null;
 	}
 
 	/**
@@ -391,6 +419,10 @@ public final class ServerSettings {
 
 		private @Nullable Integer headerSectionLimit;
 
+		private boolean accessLogEnabled;
+
+		private AccessLogFormat accessLogFormat = AccessLogFormat.parse(DEFAULT_ACCESS_LOG_FORMAT);
+
 		private Builder() {
 		}
 
@@ -508,6 +540,17 @@ public final class ServerSettings {
 
 		Builder managementThreads(int managementThreads) {
 			this.managementThreads = SettingRange.count("management-threads", managementThreads, 0, 64);
+			return this;
+		}
+
+		Builder accessLogEnabled(boolean accessLogEnabled) {
+			this.accessLogEnabled = accessLogEnabled;
+			return this;
+		}
+
+		/** Parsed here, once: an unknown atom fails the build, not the first request. */
+		Builder accessLogFormat(@Nullable String format) {
+			this.accessLogFormat = AccessLogFormat.parse(format);
 			return this;
 		}
 

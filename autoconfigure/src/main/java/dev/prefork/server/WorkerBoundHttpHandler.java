@@ -112,7 +112,8 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 				if (body instanceof Mono<? extends DataBuffer> single) {
 					// Written at once: a Mono needs no watching, and left a Mono, Spring and
 					// reactor-netty send it without a send operator, in one write.
-					return getDelegate().writeWith(this.task.isHttp2() ? asFlux(single) : single);
+					Mono<? extends DataBuffer> counted = counted(single);
+					return getDelegate().writeWith(this.task.isHttp2() ? asFlux(counted) : counted);
 				}
 				return getDelegate().writeWith(watched(body));
 			});
@@ -121,7 +122,16 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		@Override
 		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 			return Mono.defer(() -> this.task.isEnded() ? release(Flux.from(body).concatMap(Flux::from))
-					: getDelegate().writeAndFlushWith(Flux.from(body).doOnNext((chunk) -> this.task.wrote())));
+					: getDelegate().writeAndFlushWith(Flux.from(body).map(this::watched)));
+		}
+
+		/**
+		 * A body of one buffer, whose bytes the access log counts as it goes to the connection: an
+		 * operator only while the access log is on, and a {@code Mono} still (see below).
+		 */
+		private Mono<? extends DataBuffer> counted(Mono<? extends DataBuffer> single) {
+			return this.task.countsBodyBytes()
+					? single.doOnNext((buffer) -> this.task.bodyWritten(buffer.readableByteCount())) : single;
 		}
 
 		/**
@@ -153,9 +163,18 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 			return status != null && (status.is1xxInformational() || status.value() == 204 || status.value() == 304);
 		}
 
-		/** A streamed body tells its request each time it writes, for the stream idle timeout. */
+		/**
+		 * A streamed body tells its request each time it writes, for the stream idle timeout, and
+		 * for the access log how much.
+		 */
 		private Publisher<? extends DataBuffer> watched(Publisher<? extends DataBuffer> body) {
-			return Flux.from(body).doOnNext((buffer) -> this.task.wrote());
+			if (!this.task.countsBodyBytes()) {
+				return Flux.from(body).doOnNext((buffer) -> this.task.wrote());
+			}
+			return Flux.from(body).doOnNext((buffer) -> {
+				this.task.wrote();
+				this.task.bodyWritten(buffer.readableByteCount());
+			});
 		}
 
 		@Override
@@ -171,11 +190,12 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 				}
 				ServerHttpResponse delegate = getDelegate();
 				if (delegate instanceof ZeroCopyHttpOutputMessage zeroCopy) {
-					return zeroCopy.writeWith(file, position, count);
+					Mono<Void> sent = zeroCopy.writeWith(file, position, count);
+					return this.task.countsBodyBytes() ? sent.doOnSuccess((done) -> this.task.bodyWritten(count)) : sent;
 				}
 				Flux<DataBuffer> chunks = DataBufferUtils.read(new FileSystemResource(file), position, bufferFactory(),
 						64 * 1024);
-				return delegate.writeWith(DataBufferUtils.takeUntilByteCount(chunks, count));
+				return delegate.writeWith(watched(DataBufferUtils.takeUntilByteCount(chunks, count)));
 			});
 		}
 

@@ -40,7 +40,7 @@ class ConfigurationMetadataTests {
 			"prefork.max-requests-jitter", "prefork.max-worker-lifetime", "prefork.keepalive",
 			"prefork.header-timeout", "prefork.limit-request-line", "prefork.limit-request-fields",
 			"prefork.limit-request-field-size", "prefork.retry-after", "prefork.management-threads",
-			"prefork.exceptions.capacity");
+			"prefork.exceptions.capacity", "prefork.access-log.enabled", "prefork.access-log.format");
 
 	private static final Path README = Path.of("..", "README.md");
 
@@ -93,6 +93,9 @@ class ConfigurationMetadataTests {
 		assertThat(durationDefaultOf("prefork.stream-idle-timeout"))
 			.isEqualTo(ServerSettings.DEFAULT_STREAM_IDLE_TIMEOUT);
 		assertThat(durationDefaultOf("prefork.retry-after")).isEqualTo(ServerSettings.DEFAULT_RETRY_AFTER);
+		assertThat(defaultOf("prefork.access-log.enabled").asBoolean()).isFalse();
+		assertThat(defaultOf("prefork.access-log.format").asString())
+			.isEqualTo(ServerSettings.DEFAULT_ACCESS_LOG_FORMAT);
 	}
 
 	@Test

@@ -150,6 +150,50 @@ class PreforkAutoConfigurationTests {
 	}
 
 	@Test
+	void accessLogPropertiesAreBoundAndPassedToTheFactory() {
+		this.contextRunner
+			.withPropertyValues("prefork.access-log.enabled=true", "prefork.access-log.format=%(h)s %(w)s %(s)s")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				ServerSettings settings = context.getBean(PreforkReactiveWebServerFactory.class).getSettings();
+				assertThat(settings.accessLogEnabled()).isTrue();
+				assertThat(settings.accessLogFormat()).isEqualTo("%(h)s %(w)s %(s)s");
+			});
+	}
+
+	@Test
+	void accessLogIsOffByDefaultWithGunicornsFormatAndTheWorker() {
+		this.contextRunner.run((context) -> {
+			PreforkProperties properties = context.getBean(PreforkProperties.class);
+			assertThat(properties.getAccessLog().isEnabled()).isFalse();
+			assertThat(properties.getAccessLog().getFormat()).isEqualTo(ServerSettings.DEFAULT_ACCESS_LOG_FORMAT);
+			ServerSettings settings = context.getBean(PreforkReactiveWebServerFactory.class).getSettings();
+			assertThat(settings.accessLogEnabled()).isFalse();
+			assertThat(settings.accessLogFormat()).isEqualTo(ServerSettings.DEFAULT_ACCESS_LOG_FORMAT);
+		});
+	}
+
+	@ParameterizedTest(name = "prefork.access-log.format={0} fails startup")
+	@CsvSource(delimiter = '|', textBlock = """
+			%(h)s %(x)s | the unknown atom %(x)s
+			%(h)s 100%  | a '%' at index 9 that starts no %(atom)s
+			%(h         | a '%' at index 0 that starts no %(atom)s
+			""")
+	void whenTheAccessLogFormatIsNotOneStartupFailsNamingTheProperty(String format, String problem) {
+		this.contextRunner.withPropertyValues("prefork.access-log.format=" + format).run((context) -> {
+			assertThat(context).hasFailed();
+			Throwable root = NestedExceptionUtils.getRootCause(context.getStartupFailure());
+			assertThat(root).isInstanceOf(InvalidPreforkPropertyException.class);
+			InvalidPreforkPropertyException invalid = (InvalidPreforkPropertyException) root;
+			assertThat(invalid.getProperty()).isEqualTo("prefork.access-log.format");
+			assertThat(invalid.getValue()).isEqualTo(format);
+			assertThat(invalid.getAccepted()).startsWith("gunicorn-style formats of the atoms h, l, u, t, r")
+				.endsWith("(found " + problem + ")");
+			assertThat(invalid.getMessage()).contains("'prefork.access-log.format'");
+		});
+	}
+
+	@Test
 	void whenTheApplicationDefinesAWorkerInitializerItIsGivenToTheFactory() {
 		this.contextRunner.withUserConfiguration(WorkerInitializerConfiguration.class).run((context) -> {
 			assertThat(context).hasNotFailed();
