@@ -35,13 +35,16 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import dev.prefork.actuate.dashboard.PreforkDashboard;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The dashboard ({@code /dashboard.html}), opened in a real headless Chromium, shows the live
- * figures of {@code /actuator/prefork}: after real load (successes, exceptions thrown by handlers
+ * The dashboard Prefork serves beside its endpoint ({@code /actuator/prefork/dashboard}), opened
+ * in the sample application in a real headless Chromium, shows the live figures of
+ * {@code /actuator/prefork}: after real load (successes, exceptions thrown by handlers
  * and 503 rejections of a full server) its numbers are the endpoint's, it has one row per worker,
  * it lists the recent exceptions with their request, and it says so when the endpoint cannot be
  * reached. Against a fake endpoint it also shows that data goes in as text, never as markup, and
@@ -61,6 +64,8 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "prefork.workers=2", "prefork.threads=2", "prefork.queue-capacity=0" })
 class DashboardBrowserTests {
+
+	private static final String DASHBOARD = "/actuator/prefork" + PreforkDashboard.PATH;
 
 	private static final int BOOMS = 3;
 
@@ -293,16 +298,18 @@ class DashboardBrowserTests {
 	}
 
 	/**
-	 * Serves the dashboard's files and the given JSON answers, and 503 to everything else, as a
-	 * saturated server would.
+	 * Serves the dashboard's files (from Prefork's jar, at the paths Prefork serves them) and the
+	 * given JSON answers, and 503 to everything else, as a saturated server would.
 	 */
 	private static HttpServer fakeServer(Map<String, String> answers) throws IOException {
 		HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
 		server.createContext("/", (exchange) -> {
 			String path = exchange.getRequestURI().getPath();
-			try (InputStream resource = path.matches("/dashboard\\.(html|js|css)")
-					? DashboardBrowserTests.class.getResourceAsStream("/static" + path) : null) {
-				String type = path.endsWith(".html") ? "text/html" : path.endsWith(".js") ? "text/javascript"
+			String file = path.equals(DASHBOARD) ? "dashboard.html"
+					: path.matches(Pattern.quote(DASHBOARD) + "/dashboard\\.(js|css)")
+							? path.substring(DASHBOARD.length() + 1) : null;
+			try (InputStream resource = (file != null) ? PreforkDashboard.class.getResourceAsStream(file) : null) {
+				String type = path.equals(DASHBOARD) ? "text/html" : path.endsWith(".js") ? "text/javascript"
 						: path.endsWith(".css") ? "text/css" : answers.containsKey(path) ? "application/json" : "text/plain";
 				byte[] body = (resource != null) ? resource.readAllBytes()
 						: answers.getOrDefault(path, "Service Unavailable").getBytes(StandardCharsets.UTF_8);
@@ -330,7 +337,7 @@ class DashboardBrowserTests {
 	}
 
 	private static String pageUrl(int port) {
-		return uri(port, "/dashboard.html").toString();
+		return uri(port, DASHBOARD).toString();
 	}
 
 	private static URI uri(int port, String path) {
