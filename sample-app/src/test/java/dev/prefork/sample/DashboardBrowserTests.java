@@ -1,6 +1,5 @@
 package dev.prefork.sample;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -36,6 +35,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import dev.prefork.actuate.dashboard.PreforkDashboard;
+import dev.prefork.test.HeadlessChromium;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -59,8 +59,7 @@ import static org.awaitility.Awaitility.await;
  * Needs {@code chromium} (Debian's package): the test is skipped without it (before the
  * application starts), but fails on CI (environment variable {@code CI} set), where it must run.
  */
-@EnabledIf(value = "chromiumIsInstalledOrOnCi",
-		disabledReason = "Chromium is not installed: apt-get install chromium (with CI set, this is a failure)")
+@EnabledIf(value = "dev.prefork.test.HeadlessChromium#installedOrOnCi", disabledReason = HeadlessChromium.MISSING)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "prefork.workers=2", "prefork.threads=2", "prefork.queue-capacity=0" })
 class DashboardBrowserTests {
@@ -85,32 +84,9 @@ class DashboardBrowserTests {
 	@LocalServerPort
 	private int port;
 
-	/**
-	 * Whether to run: with Chromium, or on CI without it (to fail there). A condition rather than an
-	 * assumption in {@code @BeforeAll}, which Surefire reports as zero tests, without the reason.
-	 */
-	static boolean chromiumIsInstalledOrOnCi() {
-		return findChromium() != null || System.getenv("CI") != null;
-	}
-
 	@BeforeAll
 	static void useChromium() {
-		chromium = findChromium();
-		if (chromium == null) {
-			fail("Chromium is needed by the dashboard browser test and CI (environment variable CI is set) must "
-					+ "run it, but neither /usr/bin/chromium nor chromium on the PATH exists: install it with "
-					+ "apt-get install chromium");
-		}
-	}
-
-	private static Path findChromium() {
-		return Stream.concat(Stream.of(Path.of("/usr/bin/chromium")),
-				Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-					.filter((dir) -> !dir.isEmpty())
-					.map((dir) -> Path.of(dir, "chromium")))
-			.filter(Files::isExecutable)
-			.findFirst()
-			.orElse(null);
+		chromium = HeadlessChromium.require();
 	}
 
 	@Test
