@@ -35,7 +35,6 @@ public final class PreforkDashboard {
 	/** Path of the page below the endpoint's path. */
 	public static final String PATH = "/dashboard";
 
-
 	// The page loads only its own two files and fetches only the endpoint, on the same origin.
 	private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'; "
 			+ "form-action 'none'";
@@ -43,7 +42,8 @@ public final class PreforkDashboard {
 	private final List<Asset> assets;
 
 	public PreforkDashboard() {
-		this.assets = List.of(Asset.load("", "dashboard.html", "html"), Asset.load("/dashboard.js", "dashboard.js", "javascript"),
+		this.assets = List.of(Asset.load("", "dashboard.html", "html"),
+				Asset.load("/dashboard.js", "dashboard.js", "javascript"),
 				Asset.load("/dashboard.css", "dashboard.css", "css"));
 	}
 
