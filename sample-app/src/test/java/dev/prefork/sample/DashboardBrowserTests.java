@@ -1,6 +1,5 @@
 package dev.prefork.sample;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -33,15 +32,20 @@ import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+
+import dev.prefork.actuate.dashboard.PreforkDashboard;
+import dev.prefork.test.HeadlessChromium;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The dashboard ({@code /dashboard.html}), opened in a real headless Chromium, shows the live
- * figures of {@code /actuator/prefork}: after real load (successes, exceptions thrown by handlers
+ * The dashboard Prefork serves beside its endpoint ({@code /actuator/prefork/dashboard}), opened
+ * in the sample application in a real headless Chromium, shows the live figures of
+ * {@code /actuator/prefork}: after real load (successes, exceptions thrown by handlers
  * and 503 rejections of a full server) its numbers are the endpoint's, it has one row per worker,
  * it lists the recent exceptions with their request, and it says so when the endpoint cannot be
  * reached. Against a fake endpoint it also shows that data goes in as text, never as markup, and
@@ -56,11 +60,12 @@ import static org.awaitility.Awaitility.await;
  * Needs {@code chromium} (Debian's package): the test is skipped without it (before the
  * application starts), but fails on CI (environment variable {@code CI} set), where it must run.
  */
-@EnabledIf(value = "chromiumIsInstalledOrOnCi",
-		disabledReason = "Chromium is not installed: apt-get install chromium (with CI set, this is a failure)")
+@EnabledIf(value = "dev.prefork.test.HeadlessChromium#installedOrOnCi", disabledReason = HeadlessChromium.MISSING)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "prefork.workers=2", "prefork.threads=2", "prefork.queue-capacity=0" })
 class DashboardBrowserTests {
+
+	private static final String DASHBOARD = "/actuator/prefork" + PreforkDashboard.PATH;
 
 	private static final int BOOMS = 3;
 
@@ -80,32 +85,13 @@ class DashboardBrowserTests {
 	@LocalServerPort
 	private int port;
 
-	/**
-	 * Whether to run: with Chromium, or on CI without it (to fail there). A condition rather than an
-	 * assumption in {@code @BeforeAll}, which Surefire reports as zero tests, without the reason.
-	 */
-	static boolean chromiumIsInstalledOrOnCi() {
-		return findChromium() != null || System.getenv("CI") != null;
-	}
+	/** The sample serves its actuator on a port of its own (a random one in tests). */
+	@LocalManagementPort
+	private int managementPort;
 
 	@BeforeAll
 	static void useChromium() {
-		chromium = findChromium();
-		if (chromium == null) {
-			fail("Chromium is needed by the dashboard browser test and CI (environment variable CI is set) must "
-					+ "run it, but neither /usr/bin/chromium nor chromium on the PATH exists: install it with "
-					+ "apt-get install chromium");
-		}
-	}
-
-	private static Path findChromium() {
-		return Stream.concat(Stream.of(Path.of("/usr/bin/chromium")),
-				Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-					.filter((dir) -> !dir.isEmpty())
-					.map((dir) -> Path.of(dir, "chromium")))
-			.filter(Files::isExecutable)
-			.findFirst()
-			.orElse(null);
+		chromium = HeadlessChromium.require();
 	}
 
 	@Test
@@ -113,7 +99,7 @@ class DashboardBrowserTests {
 		int rejected = driveLoad();
 		JsonNode before = endpoint("/actuator/prefork");
 
-		Page page = openDashboard(pageUrl(this.port));
+		Page page = openDashboard(pageUrl(this.managementPort));
 
 		JsonNode after = endpoint("/actuator/prefork");
 		assertThat(page.lastUpdate()).as("successful renders").isGreaterThanOrEqualTo(2);
@@ -134,7 +120,7 @@ class DashboardBrowserTests {
 		assertThat(page.workerIds()).containsExactly("1", "2");
 		assertThat(page.text("workers")).contains("ACTIVE", "0 / 0 (no queue)").containsPattern("\\d / 2 / 2");
 
-		Path screenshot = screenshot(pageUrl(this.port), Path.of("target", "dashboard.png").toAbsolutePath());
+		Path screenshot = screenshot(pageUrl(this.managementPort), Path.of("target", "dashboard.png").toAbsolutePath());
 		assertThat(screenshot).isNotEmptyFile();
 	}
 
@@ -144,7 +130,7 @@ class DashboardBrowserTests {
 			assertThat(get("/boom").statusCode()).isEqualTo(500);
 		}
 
-		Page page = openDashboard(pageUrl(this.port));
+		Page page = openDashboard(pageUrl(this.managementPort));
 
 		JsonNode exceptions = endpoint("/actuator/prefork/exceptions");
 		assertThat(page.value("exceptions-total")).isGreaterThanOrEqualTo(BOOMS)
@@ -293,16 +279,18 @@ class DashboardBrowserTests {
 	}
 
 	/**
-	 * Serves the dashboard's files and the given JSON answers, and 503 to everything else, as a
-	 * saturated server would.
+	 * Serves the dashboard's files (from Prefork's jar, at the paths Prefork serves them) and the
+	 * given JSON answers, and 503 to everything else, as a saturated server would.
 	 */
 	private static HttpServer fakeServer(Map<String, String> answers) throws IOException {
 		HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
 		server.createContext("/", (exchange) -> {
 			String path = exchange.getRequestURI().getPath();
-			try (InputStream resource = path.matches("/dashboard\\.(html|js|css)")
-					? DashboardBrowserTests.class.getResourceAsStream("/static" + path) : null) {
-				String type = path.endsWith(".html") ? "text/html" : path.endsWith(".js") ? "text/javascript"
+			String file = path.equals(DASHBOARD) ? "dashboard.html"
+					: path.matches(Pattern.quote(DASHBOARD) + "/dashboard\\.(js|css)")
+							? path.substring(DASHBOARD.length() + 1) : null;
+			try (InputStream resource = (file != null) ? PreforkDashboard.class.getResourceAsStream(file) : null) {
+				String type = path.equals(DASHBOARD) ? "text/html" : path.endsWith(".js") ? "text/javascript"
 						: path.endsWith(".css") ? "text/css" : answers.containsKey(path) ? "application/json" : "text/plain";
 				byte[] body = (resource != null) ? resource.readAllBytes()
 						: answers.getOrDefault(path, "Service Unavailable").getBytes(StandardCharsets.UTF_8);
@@ -325,12 +313,13 @@ class DashboardBrowserTests {
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {
-		return this.client.send(HttpRequest.newBuilder(uri(this.port, path)).build(),
+		int port = path.startsWith("/actuator") ? this.managementPort : this.port;
+		return this.client.send(HttpRequest.newBuilder(uri(port, path)).build(),
 				HttpResponse.BodyHandlers.ofString());
 	}
 
 	private static String pageUrl(int port) {
-		return uri(port, "/dashboard.html").toString();
+		return uri(port, DASHBOARD).toString();
 	}
 
 	private static URI uri(int port, String path) {

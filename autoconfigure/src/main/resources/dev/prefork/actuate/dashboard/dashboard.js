@@ -7,8 +7,9 @@
 (() => {
 	'use strict';
 
-	// Relative, so the page keeps working under a base path (spring.webflux.base-path).
-	const ENDPOINT = 'actuator/prefork';
+	// The page is served at {endpoint}/dashboard: its own URL without the last segment is the
+	// endpoint, whatever the actuator's base path, spring.webflux.base-path or management port.
+	const ENDPOINT = new URL('.', document.baseURI).pathname.replace(/\/$/, '');
 	const POLL_MS = 1000;
 	const TIMEOUT_MS = 3000;
 	const HISTORY = 60;
@@ -322,5 +323,6 @@
 		}
 	}
 
+	$('endpoint').textContent = ENDPOINT;
 	poll();
 })();
