@@ -60,20 +60,24 @@ class Server:
     note: str = ""
 
 
+# The sample app's actuator is off in benchmark runs (it would be a second server on the fixed
+# management port 8081, and no contender has one): every sample-app server gets this.
+NO_ACTUATOR = "--management.server.port=-1"
+
 SERVERS = [
     Server("prefork", "Prefork (default)", 16, "2 workers x 8 threads + queue 2 x 64",
-           ["java", *JVM_FLAGS, "-jar", "{jar}", "--server.port={port}", "--server.address=127.0.0.1"],
+           ["java", *JVM_FLAGS, "-jar", "{jar}", "--server.port={port}", "--server.address=127.0.0.1", NO_ACTUATOR],
            CPU_N_JAVA, SAMPLE_JAR,
            "the sample app with Prefork's defaults (2 workers = cores, 8 threads, queue-capacity 64)"),
     Server("prefork-tuned", "Prefork (tuned)", 64, "2 workers x 32 threads + queue 2 x 32",
            ["java", *JVM_FLAGS, "-jar", "{jar}", "--server.port={port}", "--server.address=127.0.0.1",
-            "--prefork.threads=32", "--prefork.queue-capacity=32"],
+            "--prefork.threads=32", "--prefork.queue-capacity=32", NO_ACTUATOR],
            CPU_N_JAVA, SAMPLE_JAR,
            "threads = the blocking concurrency of the c=64 scenarios; queue-capacity = threads, so a "
            "queued request waits at most about one service time"),
     Server("stock", "stock reactor-netty", 16, "boundedElastic: 16 threads + queue 100000",
            ["java", *JVM_FLAGS, "-Dreactor.schedulers.defaultBoundedElasticSize=16", "-jar", "{jar}",
-            "--server.port={port}", "--server.address=127.0.0.1", "--prefork.enabled=false"],
+            "--server.port={port}", "--server.address=127.0.0.1", "--prefork.enabled=false", NO_ACTUATOR],
            CPU_N_JAVA, SAMPLE_JAR,
            "the same sample app with prefork.enabled=false: Boot's Netty server, /work and /cpu on "
            "Schedulers.boundedElastic() sized to 16 threads (default 10 x cores = 20) for equal thread counts"),
