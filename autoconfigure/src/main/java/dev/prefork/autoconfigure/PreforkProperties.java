@@ -122,7 +122,8 @@ public class PreforkProperties {
 	/**
 	 * Threads of the management lane, which serves actuator requests (probes included) apart from
 	 * the workers, so that they are answered when every worker is saturated; 0 serves them on the
-	 * workers.
+	 * workers. With a management port of its own, threads of the management server's one worker
+	 * (at least 1).
 	 */
 	private int managementThreads = 1;
 
