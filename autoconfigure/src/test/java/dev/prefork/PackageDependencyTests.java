@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Dependencies point inward only: {@code autoconfigure → actuate/metrics/event → server}. The
+ * Dependencies point inward only: {@code autoconfigure → actuate/metrics/event → server → process}. The
  * engine knows nothing of Spring's wiring, actuator or Micrometer, so that it stays usable (and
  * testable) on its own and optional dependencies stay optional.
  */
@@ -28,16 +28,18 @@ class PackageDependencyTests {
 
 	/** For each package, the other Prefork packages it may import. */
 	private static final Map<String, Set<String>> ALLOWED = Map.of(
-			"server", Set.of(),
+			"process", Set.of(),
+			"server", Set.of("process"),
 			"event", Set.of("server"),
 			"metrics", Set.of("server"),
 			"actuate", Set.of("server"),
-			"autoconfigure", Set.of("server", "event", "actuate", "metrics"));
+			"autoconfigure", Set.of("server", "process", "event", "actuate", "metrics"));
 
 	/** Packages that must not name optional libraries (the engine runs without them). */
 	private static final Map<String, List<String>> FORBIDDEN_LIBRARIES = Map.of("server",
 			List.of("io.micrometer", "org.springframework.boot.actuate", "org.springframework.boot.health",
-					"org.springframework.boot.autoconfigure"));
+					"org.springframework.boot.autoconfigure"),
+			"process", List.of("org.springframework", "io.micrometer", "reactor."));
 
 	@Test
 	void preforkPackagesDependOnlyInward() throws IOException {

@@ -79,6 +79,11 @@ public final class PreforkAutoConfiguration {
 	}
 
 	@Bean
+	ProcessWorkerCustomizer preforkProcessWorkerCustomizer(Environment environment) {
+		return new ProcessWorkerCustomizer(environment);
+	}
+
+	@Bean
 	MaxHttpRequestHeaderSizeCustomizer preforkMaxHttpRequestHeaderSizeCustomizer(Environment environment) {
 		return new MaxHttpRequestHeaderSizeCustomizer(environment);
 	}
@@ -93,6 +98,11 @@ public final class PreforkAutoConfiguration {
 	@ConditionalOnMissingBean
 	PreforkServerHolder preforkServerHolder() {
 		return new PreforkServerHolder();
+	}
+
+	@Bean
+	ProcessWorkerReadiness preforkProcessWorkerReadiness(PreforkServerHolder holder) {
+		return new ProcessWorkerReadiness(holder);
 	}
 
 	@Bean

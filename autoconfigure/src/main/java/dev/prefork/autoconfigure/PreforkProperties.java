@@ -17,7 +17,14 @@ public class PreforkProperties {
 	private boolean enabled = true;
 
 	/**
-	 * Number of workers, each with its own thread pool; defaults to the number of available processors.
+	 * How workers run: as thread pools in this JVM, or as worker JVMs started and supervised by an
+	 * arbiter process (Linux only).
+	 */
+	private Mode mode = Mode.THREADS;
+
+	/**
+	 * Number of workers, each with its own thread pool (a JVM of its own in process mode);
+	 * defaults to the number of available processors.
 	 */
 	private int workers = Runtime.getRuntime().availableProcessors();
 
@@ -147,6 +154,14 @@ public class PreforkProperties {
 
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
+	}
+
+	public Mode getMode() {
+		return this.mode;
+	}
+
+	public void setMode(Mode mode) {
+		this.mode = mode;
 	}
 
 	public int getWorkers() {
@@ -336,6 +351,22 @@ public class PreforkProperties {
 	/**
 	 * What is kept of exceptions that escape request handlers.
 	 */
+	/**
+	 * How workers run.
+	 */
+	public enum Mode {
+
+		/** Workers are thread pools in this JVM. */
+		THREADS,
+
+		/**
+		 * Workers are JVMs of their own, started by this process, which becomes their arbiter and
+		 * runs none of the application's beans.
+		 */
+		PROCESSES
+
+	}
+
 	public static class Exceptions {
 
 		/**

@@ -313,6 +313,15 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		this.settings.accessLogFormat(accessLogFormat);
 	}
 
+	/**
+	 * Makes the server a worker of a process arbiter (process mode): it serves on the listening
+	 * socket the arbiter hands over instead of binding one, tells the arbiter when it is ready and
+	 * how it progresses, and stops if the arbiter goes; {@code null} for thread mode.
+	 */
+	public void setProcessWorker(@Nullable ProcessWorker processWorker) {
+		this.settings.processWorker(processWorker);
+	}
+
 	public void setLifecycleTimeout(@Nullable Duration lifecycleTimeout) {
 		this.lifecycleTimeout = lifecycleTimeout;
 	}

@@ -1,5 +1,6 @@
 package dev.prefork.server;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -23,6 +24,9 @@ import org.springframework.boot.web.server.GracefulShutdownResult;
 import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.WebServerException;
+
+import dev.prefork.process.ArbiterConnection;
+import dev.prefork.process.Heartbeat;
 
 /**
  * A {@link WebServer} made of reactor-netty event loops that only do I/O and an {@link Arbiter}
@@ -56,6 +60,9 @@ public class PreforkWebServer implements WebServer {
 	private LoopResources loops;
 
 	private volatile DisposableServer disposableServer;
+
+	/** The line to the process arbiter when this JVM is one of its workers. */
+	private volatile @Nullable ArbiterConnection arbiterConnection;
 
 	PreforkWebServer(HttpServer httpServer, Endpoint endpoint,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
@@ -95,18 +102,61 @@ public class PreforkWebServer implements WebServer {
 			throw new WebServerException("Prefork could not start: " + ex.getMessage(), ex);
 		}
 		try {
-			HttpServer server = this.httpServer.runOn(this.loops).handle(this.dispatcher);
+			HttpServer server = this.httpServer.runOn(loopsFor(this.settings.processWorker())).handle(this.dispatcher);
 			this.disposableServer = (this.lifecycleTimeout != null) ? server.bindNow(this.lifecycleTimeout)
 					: server.bindNow();
 		}
 		catch (Exception ex) {
 			this.arbiter.stop();
+			closeArbiterConnection();
 			disposeLoops();
 			PortInUse.throwIfCausedBy(ex);
 			throw new WebServerException("Unable to start Prefork", ex);
 		}
 		logger.info(startedMessage());
 		startAwaitThread(this.disposableServer);
+	}
+
+	/**
+	 * In process mode, tells the process arbiter that this worker JVM is ready, once the whole
+	 * application has started (not only its server: a runner that fails is a failed boot), and
+	 * starts the heartbeat. Does nothing in thread mode.
+	 */
+	public void reportReady() {
+		ArbiterConnection connection = this.arbiterConnection;
+		if (connection != null) {
+			connection.ready(this::heartbeat);
+		}
+	}
+
+	/**
+	 * The event loops to serve on: in process mode, loops that serve on the listening socket the
+	 * process arbiter hands over, asked for here so that a worker that cannot get it fails to start.
+	 */
+	private LoopResources loopsFor(@Nullable ProcessWorker worker) throws IOException {
+		if (worker == null) {
+			return this.loops;
+		}
+		ArbiterConnection connection = ArbiterConnection.connect(worker.controlSocket(), worker.id(),
+				Duration.ofSeconds(30), () -> halt("the process arbiter is gone"));
+		this.arbiterConnection = connection;
+		return new InheritedListenerLoops(this.loops, connection.listening());
+	}
+
+	/** What this worker JVM tells the process arbiter every second. */
+	private Heartbeat heartbeat() {
+		List<Worker> workers = this.arbiter.getWorkers();
+		return new Heartbeat(workers.stream().mapToInt(Worker::getThreads).sum(),
+				workers.stream().mapToInt(Worker::getBusyThreads).sum(), this.arbiter.getTotalRequests(),
+				this.arbiter.getInFlight());
+	}
+
+	private void closeArbiterConnection() {
+		ArbiterConnection connection = this.arbiterConnection;
+		this.arbiterConnection = null;
+		if (connection != null) {
+			connection.close();
+		}
 	}
 
 	/**
@@ -162,6 +212,7 @@ public class PreforkWebServer implements WebServer {
 				// Timed out closing connections: the event loops are shut down next anyway.
 			}
 		}
+		closeArbiterConnection();
 		disposeLoops();
 		this.disposableServer = null;
 	}

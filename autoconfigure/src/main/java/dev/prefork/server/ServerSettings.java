@@ -125,6 +125,8 @@ public final class ServerSettings {
 
 	private final @Nullable Integer headerSectionLimit;
 
+	private final @Nullable ProcessWorker processWorker;
+
 	private final boolean accessLogEnabled;
 
 	private final AccessLogFormat accessLogFormat;
@@ -156,6 +158,7 @@ public final class ServerSettings {
 		this.managementPaths = Set.copyOf(builder.managementPaths);
 		this.managementServer = builder.managementServer;
 		this.headerSectionLimit = builder.headerSectionLimit;
+		this.processWorker = builder.processWorker;
 		this.accessLogEnabled = builder.accessLogEnabled;
 		this.accessLogFormat = builder.accessLogFormat;
 	}
@@ -277,6 +280,11 @@ public final class ServerSettings {
 
 	public int managementThreads() {
 		return this.managementThreads;
+	}
+
+	/** The process arbiter this JVM is a worker of, or {@code null} in thread mode. */
+	public @Nullable ProcessWorker processWorker() {
+		return this.processWorker;
 	}
 
 	/** Whether every finished request is logged to the {@code dev.prefork.access} category. */
@@ -418,6 +426,8 @@ public final class ServerSettings {
 		private boolean managementServer;
 
 		private @Nullable Integer headerSectionLimit;
+
+		private @Nullable ProcessWorker processWorker;
 
 		private boolean accessLogEnabled;
 
@@ -572,6 +582,11 @@ public final class ServerSettings {
 		Builder headerSectionLimit(@Nullable Integer headerSectionLimit) {
 			this.headerSectionLimit = (headerSectionLimit != null) ? SettingRange.count(
 					"header-section-limit", headerSectionLimit, MIN_HEADER_SECTION_LIMIT, MAX_HEADER_SECTION_LIMIT) : null;
+			return this;
+		}
+
+		Builder processWorker(@Nullable ProcessWorker processWorker) {
+			this.processWorker = processWorker;
 			return this;
 		}
 

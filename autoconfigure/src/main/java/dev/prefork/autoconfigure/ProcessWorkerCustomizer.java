@@ -1,0 +1,46 @@
+package dev.prefork.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+
+import dev.prefork.process.WorkerCommand;
+import dev.prefork.server.PreforkReactiveWebServerFactory;
+import dev.prefork.server.ProcessWorker;
+
+/**
+ * In a worker JVM of process mode (the arbiter put its control socket in the environment): the
+ * server serves on the arbiter's listening socket with one in-JVM worker of
+ * {@code prefork.threads} threads, and leaves the heartbeat timeout to the arbiter, which can do
+ * what a JVM cannot do to its own threads: kill them.
+ */
+class ProcessWorkerCustomizer implements WebServerFactoryCustomizer<PreforkReactiveWebServerFactory>, Ordered {
+
+	private final Environment environment;
+
+	ProcessWorkerCustomizer(Environment environment) {
+		this.environment = environment;
+	}
+
+	/** After {@link PreforkReactiveWebServerFactoryCustomizer}, whose workers and timeout it overrides. */
+	@Override
+	public int getOrder() {
+		return 3;
+	}
+
+	@Override
+	public void customize(PreforkReactiveWebServerFactory factory) {
+		String controlSocket = this.environment.getProperty(WorkerCommand.CONTROL_SOCKET);
+		if (controlSocket == null) {
+			return;
+		}
+		int id = this.environment.getProperty(WorkerCommand.WORKER_ID, Integer.class, 1);
+		factory.setProcessWorker(new ProcessWorker(Path.of(controlSocket), id));
+		factory.setWorkers(1);
+		factory.setTimeout(Duration.ZERO);
+	}
+
+}

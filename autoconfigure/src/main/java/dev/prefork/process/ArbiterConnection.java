@@ -1,0 +1,144 @@
+package dev.prefork.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketReadMode;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * A worker JVM's line to the process arbiter (process mode): asks it for the listening socket's
+ * descriptor, says when the server is ready, and beats every second with a progress snapshot.
+ * The arbiter closing the line means it is gone; the worker then stops rather than serve on,
+ * unsupervised ("parent died", as Puma's workers do).
+ */
+public final class ArbiterConnection implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(ArbiterConnection.class);
+
+	private static final long BEAT_MILLIS = 1000;
+
+	private final EventLoopGroup group;
+
+	private final Channel channel;
+
+	private final FileDescriptor listening;
+
+	private volatile boolean closing;
+
+	private ArbiterConnection(EventLoopGroup group, Channel channel, FileDescriptor listening) {
+		this.group = group;
+		this.channel = channel;
+		this.listening = listening;
+	}
+
+	/**
+	 * Connects to the arbiter's control socket as worker {@code workerId} and waits for the
+	 * listening socket; {@code onArbiterGone} runs (on another thread) if the line closes while
+	 * the worker still runs.
+	 */
+	public static ArbiterConnection connect(Path controlSocket, int workerId, Duration timeout,
+			Runnable onArbiterGone) throws IOException {
+		EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("prefork-arbiter-line", true),
+				EpollIoHandler.newFactory());
+		CompletableFuture<FileDescriptor> descriptor = new CompletableFuture<>();
+		ArbiterConnection[] self = new ArbiterConnection[1];
+		try {
+			Channel channel = new Bootstrap().group(group)
+				.channel(EpollDomainSocketChannel.class)
+				.option(EpollChannelOption.DOMAIN_SOCKET_READ_MODE, DomainSocketReadMode.FILE_DESCRIPTORS)
+				.handler(new ChannelInboundHandlerAdapter() {
+
+					@Override
+					public void channelRead(ChannelHandlerContext ctx, Object message) {
+						if (message instanceof FileDescriptor received && descriptor.complete(received)) {
+							// Nothing else comes but the end of the line; read bytes to see it.
+							((EpollDomainSocketChannel) ctx.channel()).config()
+								.setReadMode(DomainSocketReadMode.BYTES);
+						}
+						ReferenceCountUtil.release(message);
+					}
+
+					@Override
+					public void channelInactive(ChannelHandlerContext ctx) {
+						descriptor.completeExceptionally(new IOException("The arbiter closed the control socket"));
+						ArbiterConnection connection = self[0];
+						if (connection != null && !connection.closing) {
+							logger.error("The arbiter is gone (its control socket closed): stopping this worker");
+							Thread stop = new Thread(onArbiterGone, "prefork-arbiter-gone");
+							stop.setDaemon(false);
+							stop.start();
+						}
+					}
+
+				})
+				.connect(new DomainSocketAddress(controlSocket.toFile()))
+				.sync()
+				.channel();
+			channel.writeAndFlush(line("hello " + workerId));
+			FileDescriptor listening = descriptor.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			self[0] = new ArbiterConnection(group, channel, listening);
+			return self[0];
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			group.shutdownGracefully();
+			throw new IOException("Interrupted while connecting to the arbiter", ex);
+		}
+		catch (ExecutionException | TimeoutException | RuntimeException ex) {
+			group.shutdownGracefully();
+			throw new IOException("No listening socket from the arbiter at " + controlSocket + ": " + ex.getMessage(),
+					ex);
+		}
+	}
+
+	/** The listening socket the arbiter shares with every worker. */
+	public FileDescriptor listening() {
+		return this.listening;
+	}
+
+	/** Tells the arbiter the server is serving, then beats with {@code snapshot} every second. */
+	public void ready(Supplier<Heartbeat> snapshot) {
+		this.channel.writeAndFlush(line("ready"));
+		this.channel.eventLoop().scheduleAtFixedRate(() -> {
+			if (this.channel.isActive()) {
+				this.channel.writeAndFlush(line("beat " + snapshot.get().format()));
+			}
+		}, BEAT_MILLIS, BEAT_MILLIS, TimeUnit.MILLISECONDS);
+	}
+
+	private static ByteBuf line(String text) {
+		return Unpooled.copiedBuffer(text + "\n", StandardCharsets.US_ASCII);
+	}
+
+	@Override
+	public void close() {
+		this.closing = true;
+		this.channel.close();
+		this.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+	}
+
+}

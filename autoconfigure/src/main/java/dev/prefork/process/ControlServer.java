@@ -1,0 +1,162 @@
+package dev.prefork.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.string.StringDecoder;
+import io.netty.util.AttributeKey;
+
+/**
+ * The arbiter's end of the control channel: a Unix domain socket in a directory only this user
+ * can enter. A worker says {@code hello <id>}; it is sent the listening socket's descriptor
+ * (SCM_RIGHTS), then says {@code ready} once serving and {@code beat ...} every second. A
+ * connection that closes is a worker gone, or going.
+ */
+final class ControlServer implements AutoCloseable {
+
+	/** Longest line a worker sends; a longer one is a broken worker. */
+	private static final int MAX_LINE = 512;
+
+	private static final AttributeKey<Integer> WORKER = AttributeKey.valueOf("prefork.worker");
+
+	private final Path path;
+
+	private final Channel channel;
+
+	private ControlServer(Path path, Channel channel) {
+		this.path = path;
+		this.channel = channel;
+	}
+
+	static ControlServer bind(Path path, EventLoopGroup group, FileDescriptor listening, Messages messages)
+			throws IOException {
+		Files.deleteIfExists(path);
+		ServerBootstrap bootstrap = new ServerBootstrap().group(group)
+			.channel(EpollServerDomainSocketChannel.class)
+			.childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
+
+				@Override
+				protected void initChannel(EpollDomainSocketChannel channel) {
+					channel.pipeline()
+						.addLast(new LineBasedFrameDecoder(MAX_LINE), new StringDecoder(StandardCharsets.US_ASCII),
+								new Handler(listening, messages));
+				}
+
+			});
+		try {
+			return new ControlServer(path, bootstrap.bind(new DomainSocketAddress(path.toFile())).sync().channel());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IOException("Interrupted while binding the control socket " + path, ex);
+		}
+	}
+
+	Path path() {
+		return this.path;
+	}
+
+	@Override
+	public void close() {
+		this.channel.close().syncUninterruptibly();
+		try {
+			Files.deleteIfExists(this.path);
+		}
+		catch (IOException ex) {
+			// Its directory goes too, or is left in the temporary directory.
+		}
+	}
+
+	/** What workers tell the arbiter, called on the control channel's event loop. */
+	interface Messages {
+
+		/** A worker JVM asked for the socket: {@code false} if no such worker is expected. */
+		boolean hello(int worker, Channel channel);
+
+		void ready(int worker);
+
+		void beat(int worker, Heartbeat heartbeat);
+
+		void closed(int worker);
+
+	}
+
+	private static final class Handler extends SimpleChannelInboundHandler<String> {
+
+		private final FileDescriptor listening;
+
+		private final Messages messages;
+
+		Handler(FileDescriptor listening, Messages messages) {
+			this.listening = listening;
+			this.messages = messages;
+		}
+
+		@Override
+		protected void channelRead0(ChannelHandlerContext ctx, String line) {
+			Integer worker = ctx.channel().attr(WORKER).get();
+			if (worker == null) {
+				hello(ctx, line);
+			}
+			else if (line.equals("ready")) {
+				this.messages.ready(worker);
+			}
+			else if (line.startsWith("beat ")) {
+				Heartbeat heartbeat = Heartbeat.parse(line.substring(5));
+				if (heartbeat != null) {
+					this.messages.beat(worker, heartbeat);
+				}
+			}
+		}
+
+		private void hello(ChannelHandlerContext ctx, String line) {
+			int worker = parseHello(line);
+			if (worker < 1 || !this.messages.hello(worker, ctx.channel())) {
+				ctx.close();
+				return;
+			}
+			ctx.channel().attr(WORKER).set(worker);
+			ctx.writeAndFlush(this.listening);
+		}
+
+		private static int parseHello(String line) {
+			if (!line.startsWith("hello ")) {
+				return -1;
+			}
+			try {
+				return Integer.parseInt(line.substring(6).trim());
+			}
+			catch (NumberFormatException ex) {
+				return -1;
+			}
+		}
+
+		@Override
+		public void channelInactive(ChannelHandlerContext ctx) {
+			Integer worker = ctx.channel().attr(WORKER).get();
+			if (worker != null) {
+				this.messages.closed(worker);
+			}
+		}
+
+		@Override
+		public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+			ctx.close();
+		}
+
+	}
+
+}

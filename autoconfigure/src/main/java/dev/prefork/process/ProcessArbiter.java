@@ -1,0 +1,514 @@
+package dev.prefork.process;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * gunicorn's arbiter for JVMs: binds the listening socket, boots {@code workers} worker JVMs that
+ * accept on it, and keeps them running. A worker that exits is replaced (with a growing back-off
+ * while new workers keep failing to boot, and a halt after {@link #MAX_BOOT_FAILURES}); one that
+ * stops heart-beating, or whose threads are all busy with nothing finished, for {@code timeout}
+ * gets its threads dumped, SIGTERM, then SIGKILL, and is replaced. Signals as gunicorn's: TERM
+ * stops gracefully, INT and QUIT quickly, HUP restarts the workers one at a time (new worker
+ * ready first), TTIN and TTOU add and remove one. Runs none of the application's code.
+ */
+public final class ProcessArbiter {
+
+	private static final Log logger = LogFactory.getLog(ProcessArbiter.class);
+
+	/** Workers in a row that fail to boot before the arbiter gives up (gunicorn halts on the first). */
+	static final int MAX_BOOT_FAILURES = 5;
+
+	private static final long TICK_MILLIS = 100;
+
+	/** A timed-out worker gets this long to print its threads before SIGTERM. */
+	private static final long DUMP_MILLIS = 1000;
+
+	/** A timed-out worker gets this long after SIGTERM before SIGKILL. */
+	private static final long TERM_MILLIS = 5000;
+
+	/** A quick shutdown gives workers this long after SIGTERM. */
+	private static final long QUICK_MILLIS = 2000;
+
+	private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+	private final ProcessArbiterSettings settings;
+
+	private final WorkerCommand command;
+
+	private final PrintStream output;
+
+	private final BlockingQueue<Command> commands = new ArrayBlockingQueue<>(64);
+
+	/** Workers serving or booting, by number. */
+	private final Map<Integer, WorkerProcess> current = new ConcurrentHashMap<>();
+
+	/** Workers told to stop, until they exit. */
+	private final Map<Integer, WorkerProcess> leaving = new ConcurrentHashMap<>();
+
+	/** Workers a rolling restart still has to replace, oldest first. */
+	private final Deque<Integer> rolling = new ArrayDeque<>();
+
+	private @Nullable WorkerProcess rollingReplacement;
+
+	private int target;
+
+	private int spawned;
+
+	private int bootFailures;
+
+	private long nextSpawnNanos;
+
+	private @Nullable Path controlSocket;
+
+	private volatile boolean running;
+
+	public ProcessArbiter(ProcessArbiterSettings settings, WorkerCommand command, PrintStream output) {
+		this.settings = settings;
+		this.command = command;
+		this.output = output;
+		this.target = settings.workers();
+	}
+
+	/** Runs until the arbiter is stopped or halts; returns the process's exit code. */
+	public int run() {
+		Path directory = null;
+		EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+				new DefaultThreadFactory("prefork-control", true), EpollIoHandler.newFactory());
+		Thread killOnExit = new Thread(this::killEveryWorker, "prefork-kill-workers");
+		Runtime.getRuntime().addShutdownHook(killOnExit);
+		try (ListenSocket listen = ListenSocket.bind(listenAddress())) {
+			directory = Files.createTempDirectory("prefork-",
+					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+			try (ControlServer control = ControlServer.bind(directory.resolve("control.sock"), group,
+					listen.descriptor(), new Messages())) {
+				this.controlSocket = control.path();
+				return serve(listen);
+			}
+		}
+		catch (IOException ex) {
+			logger.error("Shutting down: Arbiter could not start: " + ex.getMessage(), ex);
+			killEveryWorker();
+			return 1;
+		}
+		finally {
+			group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+			if (directory != null) {
+				deleteQuietly(directory);
+			}
+			try {
+				Runtime.getRuntime().removeShutdownHook(killOnExit);
+			}
+			catch (IllegalStateException ex) {
+				// The JVM is already shutting down; the hook runs anyway.
+			}
+		}
+	}
+
+	private int serve(ListenSocket listen) throws IOException {
+		this.running = true;
+		ArbiterSignals.install(this::command);
+		logger.info("Arbiter booting " + this.target + " worker processes for port " + listen.port());
+		for (int i = 0; i < this.target; i++) {
+			spawn();
+		}
+		String failure = awaitBoot();
+		if (failure != null) {
+			logger.error("Shutting down: Arbiter halted because " + failure);
+			stopEveryWorker(QUICK_MILLIS);
+			return 1;
+		}
+		listen.listen(this.settings.backlog());
+		logger.info(startedMessage(listen.address()));
+		return loop();
+	}
+
+	private InetSocketAddress listenAddress() {
+		return (this.settings.address() != null) ? new InetSocketAddress(this.settings.address(), this.settings.port())
+				: new InetSocketAddress(this.settings.port());
+	}
+
+	private String startedMessage(InetSocketAddress address) {
+		String where = address.getAddress().isAnyLocalAddress() ? "every address"
+				: address.getAddress().getHostAddress();
+		return "Prefork arbiter listening on port " + address.getPort() + " (http) at " + where
+				+ ", process mode: " + this.target + " worker processes x " + this.settings.threads()
+				+ " threads, backlog " + this.settings.backlog() + ", timeout " + print(this.settings.timeout())
+				+ ", graceful-timeout " + print(this.settings.gracefulTimeout());
+	}
+
+	/** Every first worker booted and ready, or why not: boot is all or nothing. */
+	private @Nullable String awaitBoot() {
+		long deadline = System.nanoTime() + this.settings.bootTimeout().toNanos();
+		while (this.running) {
+			for (WorkerProcess worker : this.current.values()) {
+				if (!worker.process().isAlive()) {
+					return worker + " failed to boot (" + worker.describeExit() + "); its last output:\n"
+							+ String.join("\n", worker.outputTail());
+				}
+			}
+			if (this.current.values().stream().allMatch((worker) -> worker.state() == WorkerProcess.State.READY)) {
+				return null;
+			}
+			if (System.nanoTime() - deadline > 0) {
+				return "workers did not boot within " + print(this.settings.bootTimeout());
+			}
+			Command command = poll();
+			if (command == Command.STOP || command == Command.QUICK_STOP) {
+				return "it was stopped while its workers booted";
+			}
+		}
+		return "it was stopped while its workers booted";
+	}
+
+	private int loop() {
+		while (this.running) {
+			Command command = poll();
+			if (command != null) {
+				if (handle(command)) {
+					return 0;
+				}
+			}
+			int halt = supervise();
+			if (halt != 0) {
+				stopEveryWorker(QUICK_MILLIS);
+				return halt;
+			}
+		}
+		return 0;
+	}
+
+	private @Nullable Command poll() {
+		try {
+			return this.commands.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return Command.QUICK_STOP;
+		}
+	}
+
+	void command(Command command) {
+		if (!this.commands.offer(command)) {
+			logger.warn("Arbiter command queue is full; dropping " + command);
+		}
+	}
+
+	/** Runs one command; {@code true} when the arbiter has stopped. */
+	private boolean handle(Command command) {
+		switch (command) {
+			case STOP -> {
+				logger.info("Shutting down: Arbiter (graceful, up to " + print(this.settings.gracefulTimeout()) + ")");
+				stopEveryWorker(this.settings.gracefulTimeout().toMillis() + TERM_MILLIS);
+				return true;
+			}
+			case QUICK_STOP -> {
+				logger.info("Shutting down: Arbiter (quick)");
+				stopEveryWorker(QUICK_MILLIS);
+				return true;
+			}
+			case SCALE_UP -> {
+				this.target++;
+				logger.info("Scaling from " + (this.target - 1) + " to " + this.target + " worker processes");
+			}
+			case SCALE_DOWN -> scaleDown();
+			case RESTART -> restartEveryWorker();
+		}
+		return false;
+	}
+
+	private void scaleDown() {
+		if (this.target <= 1) {
+			logger.info("Not scaling below 1 worker process");
+			return;
+		}
+		this.target--;
+		logger.info("Scaling from " + (this.target + 1) + " to " + this.target + " worker processes");
+		this.current.values().stream().max((a, b) -> Long.compare(a.age(), b.age())).ifPresent(
+				(youngest) -> retire(youngest, "scaled down"));
+	}
+
+	private void restartEveryWorker() {
+		if (!this.rolling.isEmpty() || this.rollingReplacement != null) {
+			logger.info("A rolling restart is already under way");
+			return;
+		}
+		this.current.values().stream().map(WorkerProcess::id).sorted().forEach(this.rolling::add);
+		logger.info("Restarting " + this.rolling.size() + " worker processes one at a time");
+	}
+
+	/** One pass of supervision; a non-zero exit code when the arbiter must halt. */
+	private int supervise() {
+		long now = System.nanoTime();
+		for (WorkerProcess worker : List.copyOf(this.current.values())) {
+			if (!worker.process().isAlive()) {
+				int halt = exitedUnexpectedly(worker);
+				if (halt != 0) {
+					return halt;
+				}
+			}
+			else {
+				checkTimeouts(worker, now);
+			}
+		}
+		for (WorkerProcess worker : List.copyOf(this.leaving.values())) {
+			reapOrEscalate(worker, now);
+		}
+		roll();
+		int serving = (int) this.current.values().stream().filter((w) -> w != this.rollingReplacement).count();
+		while (serving < this.target && now - this.nextSpawnNanos >= 0) {
+			spawn();
+			serving++;
+		}
+		return 0;
+	}
+
+	private int exitedUnexpectedly(WorkerProcess worker) {
+		this.current.remove(worker.id());
+		boolean booted = worker.state() == WorkerProcess.State.READY;
+		if (worker == this.rollingReplacement) {
+			this.rollingReplacement = null;
+			this.rolling.clear();
+			logger.error("Rolling restart stopped: new " + worker + " failed to boot (" + worker.describeExit()
+					+ "); the other workers keep serving. Its last output:\n" + String.join("\n", worker.outputTail()));
+			return 0;
+		}
+		if (booted) {
+			logger.error(worker + " exited unexpectedly (" + worker.describeExit() + "); replacing it");
+			this.bootFailures = 0;
+			return 0;
+		}
+		this.bootFailures++;
+		if (this.bootFailures >= MAX_BOOT_FAILURES) {
+			logger.error("Shutting down: Arbiter halted because " + this.bootFailures
+					+ " workers in a row failed to boot; the last, " + worker + ", ended with " + worker.describeExit()
+					+ ". Its last output:\n" + String.join("\n", worker.outputTail()));
+			return 1;
+		}
+		long backoff = Math.min(MAX_BACKOFF_MILLIS, 1000L << (this.bootFailures - 1));
+		logger.error(worker + " failed to boot (" + worker.describeExit() + "); retrying in " + backoff + " ms");
+		this.nextSpawnNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
+		return 0;
+	}
+
+	private void checkTimeouts(WorkerProcess worker, long now) {
+		Duration timeout = this.settings.timeout();
+		if (worker.state() == WorkerProcess.State.BOOTING) {
+			if (now - worker.startedNanos() > this.settings.bootTimeout().toNanos()) {
+				timedOut(worker, "did not boot within " + print(this.settings.bootTimeout()));
+			}
+			return;
+		}
+		if (timeout.isZero()) {
+			return;
+		}
+		if (now - worker.lastBeatNanos() > timeout.toNanos()) {
+			timedOut(worker, "no heartbeat for " + print(timeout));
+		}
+		else if (now - worker.progressNanos() > timeout.toNanos()) {
+			timedOut(worker, "every thread busy and no request finished for " + print(timeout));
+		}
+	}
+
+	/** gunicorn's WORKER TIMEOUT, with the reason and the stacks, so that it is never unexplained. */
+	private void timedOut(WorkerProcess worker, String reason) {
+		logger.error(worker + " timed out (" + reason + "): dumping its threads, then SIGTERM, then SIGKILL; "
+				+ "replacing it");
+		this.current.remove(worker.id());
+		if (worker.stopping("timed out: " + reason)) {
+			this.leaving.put(worker.id(), worker);
+			worker.dumpThreads();
+		}
+	}
+
+	private void retire(WorkerProcess worker, String reason) {
+		this.current.remove(worker.id());
+		if (worker.stopping(reason)) {
+			this.leaving.put(worker.id(), worker);
+			logger.info("Stopping " + worker + " (" + reason + ")");
+			worker.terminate();
+		}
+	}
+
+	private void reapOrEscalate(WorkerProcess worker, long now) {
+		long stoppingMillis = TimeUnit.NANOSECONDS.toMillis(now - worker.stoppingSinceNanos());
+		String reason = worker.stopReason();
+		boolean timedOut = reason != null && reason.startsWith("timed out");
+		if (!worker.process().isAlive()) {
+			this.leaving.remove(worker.id());
+			logger.info(worker + " exited (" + reason + "): " + worker.describeExit());
+			return;
+		}
+		if (timedOut && stoppingMillis >= DUMP_MILLIS && stoppingMillis < DUMP_MILLIS + TICK_MILLIS * 2) {
+			logger.warn(worker + ": sending SIGTERM");
+			worker.terminate();
+		}
+		long killAfter = timedOut ? DUMP_MILLIS + TERM_MILLIS
+				: this.settings.gracefulTimeout().toMillis() + TERM_MILLIS;
+		if (stoppingMillis >= killAfter) {
+			logger.warn(worker + " did not exit " + (timedOut ? "after SIGTERM" : "within the graceful timeout")
+					+ ": sending SIGKILL");
+			worker.kill();
+		}
+	}
+
+	/** Rolling restart: a new worker first, and the old one stopped only once the new one is ready. */
+	private void roll() {
+		WorkerProcess replacement = this.rollingReplacement;
+		if (replacement != null) {
+			if (replacement.state() != WorkerProcess.State.READY) {
+				return;
+			}
+			this.rollingReplacement = null;
+			Integer old = this.rolling.pollFirst();
+			WorkerProcess oldWorker = (old != null) ? this.current.get(old) : null;
+			if (oldWorker != null) {
+				retire(oldWorker, "restarted");
+			}
+			if (this.rolling.isEmpty()) {
+				logger.info("Rolling restart done");
+			}
+			return;
+		}
+		while (!this.rolling.isEmpty() && !this.current.containsKey(this.rolling.peekFirst())) {
+			this.rolling.pollFirst();
+		}
+		if (!this.rolling.isEmpty()) {
+			this.rollingReplacement = spawn();
+		}
+	}
+
+	private @Nullable WorkerProcess spawn() {
+		int id = ++this.spawned;
+		try {
+			WorkerProcess worker = WorkerProcess.start(id, id, this.command, this.controlSocket, this.output);
+			this.current.put(id, worker);
+			logger.info("Booting worker " + id + " (pid " + worker.pid() + ")");
+			return worker;
+		}
+		catch (IOException ex) {
+			logger.error("Could not start worker " + id + ": " + ex.getMessage());
+			this.bootFailures++;
+			this.nextSpawnNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+			return null;
+		}
+	}
+
+	/** SIGTERM to every worker, and SIGKILL to those still running after {@code killAfterMillis}. */
+	private void stopEveryWorker(long killAfterMillis) {
+		this.running = false;
+		List<WorkerProcess> all = new ArrayList<>(this.current.values());
+		all.addAll(this.leaving.values());
+		all.forEach(WorkerProcess::terminate);
+		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(killAfterMillis);
+		for (WorkerProcess worker : all) {
+			try {
+				long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+				if (!worker.awaitExit(Math.max(0, left))) {
+					logger.warn(worker + " did not stop in time: sending SIGKILL");
+					worker.kill();
+					worker.awaitExit(5000);
+				}
+				logger.info(worker + " exited: " + worker.describeExit());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				worker.kill();
+			}
+		}
+		this.current.clear();
+		this.leaving.clear();
+	}
+
+	/** Last resort when the arbiter itself goes: no worker may outlive it. */
+	private void killEveryWorker() {
+		this.current.values().forEach(WorkerProcess::kill);
+		this.leaving.values().forEach(WorkerProcess::kill);
+	}
+
+	private static String print(Duration duration) {
+		long seconds = duration.getSeconds();
+		return (duration.toMillis() % 1000 == 0) ? seconds + "s" : duration.toMillis() + "ms";
+	}
+
+	private static void deleteQuietly(Path directory) {
+		try (var paths = Files.walk(directory)) {
+			paths.sorted((a, b) -> b.compareTo(a)).forEach((path) -> path.toFile().delete());
+		}
+		catch (IOException ex) {
+			// Left in the temporary directory.
+		}
+	}
+
+	enum Command {
+
+		STOP, QUICK_STOP, RESTART, SCALE_UP, SCALE_DOWN
+
+	}
+
+	/** The control channel's messages, applied to the worker they come from. */
+	private final class Messages implements ControlServer.Messages {
+
+		@Override
+		public boolean hello(int worker, Channel channel) {
+			WorkerProcess process = find(worker);
+			if (process == null) {
+				return false;
+			}
+			process.connected();
+			return true;
+		}
+
+		@Override
+		public void ready(int worker) {
+			WorkerProcess process = find(worker);
+			if (process != null) {
+				process.ready();
+				logger.info(process + " is ready");
+			}
+		}
+
+		@Override
+		public void beat(int worker, Heartbeat heartbeat) {
+			WorkerProcess process = find(worker);
+			if (process != null) {
+				process.beat(heartbeat);
+			}
+		}
+
+		@Override
+		public void closed(int worker) {
+			// Its exit is seen on the next pass of supervision.
+		}
+
+		private @Nullable WorkerProcess find(int worker) {
+			WorkerProcess process = ProcessArbiter.this.current.get(worker);
+			return (process != null) ? process : ProcessArbiter.this.leaving.get(worker);
+		}
+
+	}
+
+}

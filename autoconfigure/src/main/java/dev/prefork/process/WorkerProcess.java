@@ -1,0 +1,209 @@
+package dev.prefork.process;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One worker JVM as the arbiter sees it: the process, what it last reported over the control
+ * channel, and where it is in its life. Fields the control channel's event loop writes are
+ * volatile; the arbiter's loop reads them.
+ */
+final class WorkerProcess {
+
+	enum State {
+
+		/** Started, not yet serving. */
+		BOOTING,
+
+		/** Serving: said {@code ready}. */
+		READY,
+
+		/** Told to stop (recycled, scaled down, timed out, shutting down); its exit is expected. */
+		STOPPING
+
+	}
+
+	private final int id;
+
+	private final long age;
+
+	private final Process process;
+
+	private final OutputTail output;
+
+	private final long startedNanos = System.nanoTime();
+
+	private volatile State state = State.BOOTING;
+
+	private volatile long lastBeatNanos = System.nanoTime();
+
+	private volatile @Nullable Heartbeat lastBeat;
+
+	/** When the worker was last seen making progress: a completion, or a free thread. */
+	private volatile long progressNanos = System.nanoTime();
+
+	private volatile @Nullable String stopReason;
+
+	private volatile long stoppingSinceNanos;
+
+	private WorkerProcess(int id, long age, Process process, OutputTail output) {
+		this.id = id;
+		this.age = age;
+		this.process = process;
+		this.output = output;
+	}
+
+	static WorkerProcess start(int id, long age, WorkerCommand command, Path controlSocket, PrintStream output)
+			throws IOException {
+		ProcessBuilder builder = new ProcessBuilder(command.command()).redirectErrorStream(true);
+		Map<String, String> environment = builder.environment();
+		environment.put(WorkerCommand.CONTROL_SOCKET, controlSocket.toString());
+		environment.put(WorkerCommand.WORKER_ID, Integer.toString(id));
+		Process process = builder.start();
+		process.getOutputStream().close();
+		return new WorkerProcess(id, age, process,
+				new OutputTail(process.getInputStream(), output, "prefork-output-w" + id));
+	}
+
+	int id() {
+		return this.id;
+	}
+
+	long age() {
+		return this.age;
+	}
+
+	long pid() {
+		return this.process.pid();
+	}
+
+	State state() {
+		return this.state;
+	}
+
+	Process process() {
+		return this.process;
+	}
+
+	long startedNanos() {
+		return this.startedNanos;
+	}
+
+	@Nullable Heartbeat lastBeat() {
+		return this.lastBeat;
+	}
+
+	long lastBeatNanos() {
+		return this.lastBeatNanos;
+	}
+
+	long progressNanos() {
+		return this.progressNanos;
+	}
+
+	@Nullable String stopReason() {
+		return this.stopReason;
+	}
+
+	long stoppingSinceNanos() {
+		return this.stoppingSinceNanos;
+	}
+
+	/** The last lines the worker wrote, once the pump has copied what it left in the pipe. */
+	List<String> outputTail() {
+		drainOutput();
+		return this.output.lines();
+	}
+
+	/** Lets the pump copy the exited worker's last lines before the arbiter reports its exit. */
+	void drainOutput() {
+		this.output.drain(500);
+	}
+
+	void connected() {
+		this.lastBeatNanos = System.nanoTime();
+	}
+
+	void ready() {
+		if (this.state == State.BOOTING) {
+			this.state = State.READY;
+		}
+		this.lastBeatNanos = System.nanoTime();
+		this.progressNanos = this.lastBeatNanos;
+	}
+
+	void beat(Heartbeat heartbeat) {
+		long now = System.nanoTime();
+		Heartbeat previous = this.lastBeat;
+		if (previous == null || !heartbeat.saturated() || heartbeat.completed() != previous.completed()) {
+			this.progressNanos = now;
+		}
+		this.lastBeat = heartbeat;
+		this.lastBeatNanos = now;
+	}
+
+	/** Marks the worker as leaving, and why; the first reason given is the one reported. */
+	boolean stopping(String reason) {
+		if (this.state == State.STOPPING) {
+			return false;
+		}
+		this.state = State.STOPPING;
+		this.stopReason = reason;
+		this.stoppingSinceNanos = System.nanoTime();
+		return true;
+	}
+
+	/** SIGQUIT: the JVM prints every thread's stack to its output, which the arbiter copies to its log. */
+	void dumpThreads() {
+		signal("QUIT");
+	}
+
+	/** SIGTERM: the application shuts down, gracefully if it is configured to. */
+	void terminate() {
+		this.process.destroy();
+	}
+
+	/** SIGKILL. */
+	void kill() {
+		this.process.destroyForcibly();
+	}
+
+	boolean awaitExit(long millis) throws InterruptedException {
+		return this.process.waitFor(millis, TimeUnit.MILLISECONDS);
+	}
+
+	private void signal(String name) {
+		try {
+			Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).start();
+			kill.waitFor(2, TimeUnit.SECONDS);
+		}
+		catch (IOException ex) {
+			// No kill command: the stacks are not dumped, the worker is still stopped.
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * How the process ended, for the log: its exit code, with the signal it stands for when above
+	 * 128 (143 is a JVM that ran its shutdown hooks on SIGTERM, 137 one killed by SIGKILL).
+	 */
+	String describeExit() {
+		drainOutput();
+		int code = this.process.exitValue();
+		return (code > 128 && code < 160) ? "exit code " + code + ", signal " + (code - 128) : "exit code " + code;
+	}
+
+	@Override
+	public String toString() {
+		return "Worker " + this.id + " (pid " + pid() + ")";
+	}
+
+}

@@ -1,0 +1,179 @@
+package dev.prefork.integration;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@link ProcessModeApplication} started in process mode as a user starts an application, in a
+ * JVM of its own: that JVM becomes the arbiter and starts the worker JVMs. Its output (the
+ * workers' included) goes to a log file the tests read; closing kills whatever is left of it.
+ */
+final class ArbiterProcess implements AutoCloseable {
+
+	private static final Pattern LISTENING = Pattern.compile("Prefork arbiter listening on port (\\d+)");
+
+	private final Process process;
+
+	private final Path log;
+
+	private int port;
+
+	private final List<ProcessHandle> seen = new ArrayList<>();
+
+	private ArbiterProcess(Process process, Path log) {
+		this.process = process;
+		this.log = log;
+	}
+
+	/** Starts the application with {@code prefork.mode=processes} and {@code properties}, without waiting. */
+	static ArbiterProcess launch(Path directory, String... properties) throws IOException {
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+				ProcessModeApplication.class.getName(), "--prefork.mode=processes", "--server.port=0",
+				"--server.address=127.0.0.1", "--spring.main.banner-mode=off"));
+		command.addAll(List.of(properties));
+		Path log = Files.createTempFile(directory, "arbiter-", ".log");
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+		return new ArbiterProcess(process, log);
+	}
+
+	/** Starts it and waits until it listens, which it does once every worker is ready. */
+	static ArbiterProcess start(Path directory, String... properties) throws IOException {
+		ArbiterProcess arbiter = launch(directory, properties);
+		await().atMost(Duration.ofSeconds(120)).until(() -> arbiter.listeningPort() > 0 || !arbiter.process.isAlive());
+		if (arbiter.port == 0) {
+			throw new IllegalStateException("The arbiter exited before it listened:\n" + arbiter.log());
+		}
+		arbiter.seen.addAll(arbiter.workers());
+		return arbiter;
+	}
+
+	private int listeningPort() throws IOException {
+		Matcher matcher = LISTENING.matcher(log());
+		if (matcher.find()) {
+			this.port = Integer.parseInt(matcher.group(1));
+		}
+		return this.port;
+	}
+
+	int port() {
+		return this.port;
+	}
+
+	long pid() {
+		return this.process.pid();
+	}
+
+	Process process() {
+		return this.process;
+	}
+
+	String log() throws IOException {
+		return Files.readString(this.log, StandardCharsets.UTF_8);
+	}
+
+	/** The worker JVMs alive now. */
+	List<ProcessHandle> workers() {
+		List<ProcessHandle> workers = this.process.children()
+			.filter(ProcessHandle::isAlive)
+			.filter((child) -> child.info().command().map((command) -> command.endsWith("java")).orElse(true))
+			.toList();
+		workers.stream().filter((worker) -> !this.seen.contains(worker)).forEach(this.seen::add);
+		return workers;
+	}
+
+	/** Every worker JVM seen so far, alive or not. */
+	List<ProcessHandle> seen() {
+		return List.copyOf(this.seen);
+	}
+
+	void signal(String name) throws IOException, InterruptedException {
+		new ProcessBuilder("kill", "-" + name, Long.toString(pid())).start().waitFor(5, TimeUnit.SECONDS);
+	}
+
+	/**
+	 * One {@code GET path} on a connection of its own: the body, or {@code null} when the
+	 * connection failed or closed without an answer.
+	 */
+	String get(String path) {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+			socket.setSoTimeout(10_000);
+			OutputStream out = socket.getOutputStream();
+			out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+				.getBytes(StandardCharsets.US_ASCII));
+			InputStream in = socket.getInputStream();
+			String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+			if (!response.startsWith("HTTP/1.1 200")) {
+				return null;
+			}
+			return response.substring(response.indexOf("\r\n\r\n") + 4);
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
+	/** Sends {@code GET path} in a loop, one connection after the other, until stopped. */
+	Load load(String path) {
+		return new Load(this, path);
+	}
+
+	/** One client's requests in a loop, counted as served or failed. */
+	static final class Load {
+
+		final AtomicInteger served = new AtomicInteger();
+
+		final AtomicInteger failed = new AtomicInteger();
+
+		private final AtomicBoolean running = new AtomicBoolean(true);
+
+		private final CompletableFuture<Void> loop;
+
+		private Load(ArbiterProcess arbiter, String path) {
+			this.loop = CompletableFuture.runAsync(() -> {
+				while (this.running.get()) {
+					(arbiter.get(path) != null ? this.served : this.failed).incrementAndGet();
+				}
+			});
+		}
+
+		/** Waits until {@code more} requests beyond those served so far are served. */
+		void awaitServed(int more) {
+			int target = this.served.get() + more;
+			await().atMost(Duration.ofSeconds(60)).until(() -> this.served.get() >= target);
+		}
+
+		void stop() throws Exception {
+			this.running.set(false);
+			this.loop.get(30, TimeUnit.SECONDS);
+		}
+
+	}
+
+	@Override
+	public void close() throws InterruptedException {
+		for (ProcessHandle worker : this.seen) {
+			worker.destroyForcibly();
+		}
+		this.process.destroyForcibly();
+		this.process.waitFor(10, TimeUnit.SECONDS);
+	}
+
+}

@@ -1,0 +1,73 @@
+package dev.prefork.integration;
+
+import java.time.Duration;
+
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+
+/**
+ * An application run in process mode by {@code ProcessModeTests}, as a user runs theirs
+ * ({@code main}, {@code prefork.mode=processes} among its arguments). {@code /pid} says which
+ * JVM answered, {@code /work?ms=N} blocks a thread, {@code /hang} never returns (and ignores
+ * interrupts), and its startup code says in which JVM it ran. With {@code test.fail-boot=true} it
+ * fails to start, as an application with a broken bean does.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+public class ProcessModeApplication {
+
+	public static void main(String[] args) {
+		SpringApplication.run(ProcessModeApplication.class, args);
+	}
+
+	@Bean
+	ApplicationRunner announce(Environment environment) {
+		return (args) -> {
+			if (environment.getProperty("test.fail-boot", Boolean.class, false)) {
+				throw new IllegalStateException("test.fail-boot is set: this application will not start");
+			}
+			System.out.println("application code ran in pid " + ProcessHandle.current().pid());
+		};
+	}
+
+	@Bean
+	RouterFunction<ServerResponse> routes() {
+		return RouterFunctions.route(GET("/pid"), (request) -> ServerResponse.ok()
+			.bodyValue(Long.toString(ProcessHandle.current().pid())))
+			.andRoute(GET("/work"), (request) -> {
+				sleep(Duration.ofMillis(Long.parseLong(request.queryParam("ms").orElse("10"))));
+				return ServerResponse.ok().bodyValue(Long.toString(ProcessHandle.current().pid()));
+			})
+			.andRoute(GET("/hang"), (request) -> {
+				while (true) {
+					sleep(Duration.ofSeconds(1));
+				}
+			});
+	}
+
+	private static void sleep(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+		}
+		catch (InterruptedException ex) {
+			// /hang is the stubborn code a JVM cannot stop: it goes on.
+		}
+	}
+
+	@Bean
+	SecurityWebFilterChain openToEveryone(ServerHttpSecurity http) {
+		return http.authorizeExchange((exchanges) -> exchanges.anyExchange().permitAll()).build();
+	}
+
+}

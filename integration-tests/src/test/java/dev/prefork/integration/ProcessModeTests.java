@@ -1,0 +1,127 @@
+package dev.prefork.integration;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Process mode with real processes: the JVM a user starts with {@code prefork.mode=processes}
+ * becomes the arbiter, runs none of the application's code, and serves through worker JVMs that
+ * share its one listening socket. A worker killed with SIGKILL under load is replaced while the
+ * others go on serving; a worker whose only thread hangs is timed out with its threads dumped,
+ * then stopped and replaced; SIGHUP replaces every worker one at a time; SIGTERM stops
+ * everything gracefully with exit code 0 and no process left; a worker that cannot boot halts
+ * the arbiter with its output.
+ */
+@EnabledOnOs(OS.LINUX)
+class ProcessModeTests {
+
+	@TempDir
+	Path directory;
+
+	@Test
+	void workerJvmsServeTheArbitersSocketAndSigtermStopsEverything() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=2")) {
+			List<ProcessHandle> workers = arbiter.workers();
+			assertThat(workers).hasSize(2);
+			Set<String> answeredBy = new TreeSet<>();
+			for (int i = 0; i < 40 && answeredBy.size() < 2; i++) {
+				answeredBy.add(arbiter.get("/work?ms=20"));
+			}
+			assertThat(answeredBy).containsExactlyInAnyOrderElementsOf(
+					workers.stream().map((worker) -> Long.toString(worker.pid())).toList());
+			String log = arbiter.log();
+			assertThat(log).contains("application code ran in pid " + workers.get(0).pid())
+				.contains("application code ran in pid " + workers.get(1).pid())
+				.doesNotContain("application code ran in pid " + arbiter.pid());
+
+			arbiter.signal("TERM");
+			assertThat(arbiter.process().waitFor(60, TimeUnit.SECONDS)).as("arbiter exited").isTrue();
+			assertThat(arbiter.process().exitValue()).isZero();
+			assertThat(arbiter.seen()).noneMatch(ProcessHandle::isAlive);
+			assertThat(arbiter.log()).contains("Shutting down: Arbiter (graceful");
+		}
+	}
+
+	@Test
+	void aKilledWorkerIsReplacedWhileTheOthersServe() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=4")) {
+			ProcessHandle victim = arbiter.workers().get(0);
+			ArbiterProcess.Load load = arbiter.load("/work?ms=5");
+			load.awaitServed(50);
+			victim.destroyForcibly();
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> arbiter.workers().size() == 2 && !arbiter.workers().contains(victim));
+			load.awaitServed(50);
+			load.stop();
+			assertThat(load.failed.get()).as("requests failed (only one can be in flight on the killed worker)")
+				.isLessThanOrEqualTo(1);
+			assertThat(arbiter.log()).contains("exited unexpectedly (exit code 137, signal 9); replacing it");
+		}
+	}
+
+	@Test
+	void aWorkerWhoseOnlyThreadHangsIsTimedOutWithAThreadDumpAndReplaced() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=1",
+				"--prefork.threads=1", "--prefork.queue-capacity=0", "--prefork.timeout=3s")) {
+			ProcessHandle hung = arbiter.workers().get(0);
+			CompletableFuture<String> hanging = CompletableFuture.supplyAsync(() -> arbiter.get("/hang"));
+			await().atMost(Duration.ofSeconds(60)).until(() -> !hung.isAlive());
+			await().atMost(Duration.ofSeconds(60)).until(() -> arbiter.workers().size() == 1);
+			assertThat(hanging.get(30, TimeUnit.SECONDS)).as("the hung request got no answer").isNull();
+			await().atMost(Duration.ofSeconds(60)).until(() -> arbiter.get("/pid") != null);
+			String log = arbiter.log();
+			assertThat(log).contains("Worker 1 (pid " + hung.pid() + ") timed out (every thread busy and no request "
+					+ "finished for 3s): dumping its threads, then SIGTERM, then SIGKILL")
+				.contains("Full thread dump")
+				.contains("ProcessModeApplication.sleep");
+		}
+	}
+
+	@Test
+	void sighupRestartsEveryWorkerOneAtATimeWithoutFailingARequest() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=4")) {
+			List<ProcessHandle> before = arbiter.workers();
+			ArbiterProcess.Load load = arbiter.load("/work?ms=5");
+			load.awaitServed(50);
+			arbiter.signal("HUP");
+			await().atMost(Duration.ofSeconds(120)).until(() -> arbiter.log().contains("Rolling restart done"));
+			await().atMost(Duration.ofSeconds(60)).until(() -> before.stream().noneMatch(ProcessHandle::isAlive));
+			load.awaitServed(20);
+			load.stop();
+			assertThat(arbiter.workers()).hasSize(2).doesNotContainAnyElementsOf(before);
+			assertThat(load.failed.get()).as("requests failed during the rolling restart").isZero();
+		}
+	}
+
+	@Test
+	void aWorkerThatCannotBootHaltsTheArbiterWithItsOutput() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.launch(this.directory, "--prefork.workers=2",
+				"--test.fail-boot=true")) {
+			assertThat(arbiter.process().waitFor(120, TimeUnit.SECONDS)).as("arbiter exited").isTrue();
+			assertThat(arbiter.process().exitValue()).isEqualTo(1);
+			String log = arbiter.log();
+			assertThat(log).contains("Shutting down: Arbiter halted because Worker")
+				.contains("failed to boot (exit code 1)")
+				.contains("test.fail-boot is set: this application will not start")
+				.doesNotContain("Prefork arbiter listening");
+			await().atMost(Duration.ofSeconds(10)).until(() -> arbiter.workers().isEmpty());
+		}
+	}
+
+}
