@@ -32,6 +32,9 @@ final class ListenSocket implements AutoCloseable {
 		}
 		catch (IOException | RuntimeException ex) {
 			socket.close();
+			if (ex.getMessage() != null && ex.getMessage().contains("Address already in use")) {
+				throw new IOException("port " + address.getPort() + " is already in use", ex);
+			}
 			throw ex;
 		}
 	}

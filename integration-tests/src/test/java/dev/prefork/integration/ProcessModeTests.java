@@ -22,8 +22,8 @@ import static org.awaitility.Awaitility.await;
  * share its one listening socket. A worker killed with SIGKILL under load is replaced while the
  * others go on serving; a worker whose only thread hangs is timed out with its threads dumped,
  * then stopped and replaced; SIGHUP replaces every worker one at a time; SIGTERM stops
- * everything gracefully with exit code 0 and no process left; a worker that cannot boot halts
- * the arbiter with its output.
+ * everything gracefully with exit code 0 and no process left; workers stop when the arbiter is
+ * killed; a worker that cannot boot halts the arbiter with its output.
  */
 @EnabledOnOs(OS.LINUX)
 class ProcessModeTests {
@@ -106,6 +106,17 @@ class ProcessModeTests {
 			load.stop();
 			assertThat(arbiter.workers()).hasSize(2).doesNotContainAnyElementsOf(before);
 			assertThat(load.failed.get()).as("requests failed during the rolling restart").isZero();
+		}
+	}
+
+	@Test
+	void workersStopWhenTheArbiterIsKilled() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=2")) {
+			List<ProcessHandle> workers = arbiter.workers();
+			arbiter.signal("KILL");
+			// Their output went through the arbiter, so only their end is seen.
+			await().atMost(Duration.ofSeconds(60)).until(() -> workers.stream().noneMatch(ProcessHandle::isAlive));
 		}
 	}
 
