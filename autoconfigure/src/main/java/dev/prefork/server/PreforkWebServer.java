@@ -78,7 +78,8 @@ public class PreforkWebServer implements WebServer {
 		this.arbiter = new Arbiter(settings, initializer, pool, this::halt, arbiterListeners);
 		this.dispatcher = new RequestDispatcher(handler, pool, this.arbiter, this.outcomes, requestHooks, settings,
 				accessLog);
-		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this::refuseNewWork, this::isIdle)
+		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL)
+				? new GracefulShutdown((settings.processWorker() != null) ? this::drain : this::refuseNewWork, this::isIdle)
 				: null;
 	}
 
@@ -252,6 +253,21 @@ public class PreforkWebServer implements WebServer {
 
 	private void refuseNewWork() {
 		this.dispatcher.refuseNewRequests();
+		DisposableServer server = this.disposableServer;
+		if (server != null) {
+			server.channel().close();
+		}
+		this.arbiter.closeWebSockets();
+	}
+
+	/**
+	 * A worker JVM of process mode leaving gracefully: it stops accepting (the other workers take
+	 * new connections from the shared socket) and serves what comes on its open connections with
+	 * {@code Connection: close}, rather than refuse it, so that a recycle or a rolling restart
+	 * fails no request.
+	 */
+	private void drain() {
+		this.dispatcher.closeConnectionsAfterResponse();
 		DisposableServer server = this.disposableServer;
 		if (server != null) {
 			server.channel().close();

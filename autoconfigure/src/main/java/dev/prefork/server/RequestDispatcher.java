@@ -31,6 +31,8 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 
 	private volatile boolean refusing;
 
+	private volatile boolean closingConnections;
+
 	RequestDispatcher(BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
 			WorkerPool pool, Arbiter arbiter, RequestOutcomes outcomes, List<RequestHook> hooks,
 			ServerSettings settings, @Nullable AccessLog accessLog) {
@@ -55,6 +57,9 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 				task.refuseShuttingDown();
 				return;
 			}
+			if (this.closingConnections) {
+				response.keepAlive(false);
+			}
 			if (!admit(task, request)) {
 				task.reject();
 				return;
@@ -76,9 +81,18 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 		this.refusing = true;
 	}
 
+	/**
+	 * From now on serve requests with {@code Connection: close}, so that clients move to the
+	 * other worker JVMs of process mode while this one drains.
+	 */
+	void closeConnectionsAfterResponse() {
+		this.closingConnections = true;
+	}
+
 	/** Takes requests again: the server was started after a stop. */
 	void acceptRequests() {
 		this.refusing = false;
+		this.closingConnections = false;
 	}
 
 }

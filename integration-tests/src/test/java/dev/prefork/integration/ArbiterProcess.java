@@ -5,6 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -132,7 +137,30 @@ final class ArbiterProcess implements AutoCloseable {
 
 	/** Sends {@code GET path} in a loop, one connection after the other, until stopped. */
 	Load load(String path) {
-		return new Load(this, path);
+		return new Load(() -> get(path) != null);
+	}
+
+	/**
+	 * Sends {@code GET path} in a loop on kept-alive connections (the JDK's client, which opens a
+	 * new one when the server says {@code Connection: close}), until stopped.
+	 */
+	Load loadKeepingAlive(String path) {
+		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+			.timeout(Duration.ofSeconds(10))
+			.build();
+		return new Load(() -> {
+			try {
+				return client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+			}
+			catch (IOException ex) {
+				return false;
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		});
 	}
 
 	/** One client's requests in a loop, counted as served or failed. */
@@ -146,10 +174,10 @@ final class ArbiterProcess implements AutoCloseable {
 
 		private final CompletableFuture<Void> loop;
 
-		private Load(ArbiterProcess arbiter, String path) {
+		private Load(BooleanSupplier request) {
 			this.loop = CompletableFuture.runAsync(() -> {
 				while (this.running.get()) {
-					(arbiter.get(path) != null ? this.served : this.failed).incrementAndGet();
+					(request.getAsBoolean() ? this.served : this.failed).incrementAndGet();
 				}
 			});
 		}

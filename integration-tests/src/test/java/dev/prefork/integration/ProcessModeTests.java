@@ -98,14 +98,18 @@ class ProcessModeTests {
 				"--prefork.threads=4")) {
 			List<ProcessHandle> before = arbiter.workers();
 			ArbiterProcess.Load load = arbiter.load("/work?ms=5");
+			ArbiterProcess.Load keptAlive = arbiter.loadKeepingAlive("/work?ms=5");
 			load.awaitServed(50);
 			arbiter.signal("HUP");
 			await().atMost(Duration.ofSeconds(120)).until(() -> arbiter.log().contains("Rolling restart done"));
 			await().atMost(Duration.ofSeconds(60)).until(() -> before.stream().noneMatch(ProcessHandle::isAlive));
 			load.awaitServed(20);
+			keptAlive.awaitServed(20);
 			load.stop();
+			keptAlive.stop();
 			assertThat(arbiter.workers()).hasSize(2).doesNotContainAnyElementsOf(before);
 			assertThat(load.failed.get()).as("requests failed during the rolling restart").isZero();
+			assertThat(keptAlive.failed.get()).as("requests on kept-alive connections failed").isZero();
 		}
 	}
 
