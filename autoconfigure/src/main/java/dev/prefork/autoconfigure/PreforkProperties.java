@@ -3,6 +3,7 @@ package dev.prefork.autoconfigure;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Prefork's settings, bound from {@code prefork.*}. Names follow gunicorn's settings where one
@@ -147,6 +148,8 @@ public class PreforkProperties {
 	private final Health health = new Health();
 
 	private final AccessLog accessLog = new AccessLog();
+
+	private final Process process = new Process();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -364,6 +367,31 @@ public class PreforkProperties {
 		 * runs none of the application's beans.
 		 */
 		PROCESSES
+
+	}
+
+	public Process getProcess() {
+		return this.process;
+	}
+
+	/**
+	 * Process mode only.
+	 */
+	public static class Process {
+
+		/**
+		 * Private memory (from /proc) over which a worker JVM is recycled, its replacement ready
+		 * first; unset for no limit.
+		 */
+		private DataSize maxMemory;
+
+		public DataSize getMaxMemory() {
+			return this.maxMemory;
+		}
+
+		public void setMaxMemory(DataSize maxMemory) {
+			this.maxMemory = maxMemory;
+		}
 
 	}
 

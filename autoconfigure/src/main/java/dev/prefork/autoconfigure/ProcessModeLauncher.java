@@ -11,6 +11,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationListener;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.util.unit.DataSize;
 
 import dev.prefork.process.ProcessArbiter;
 import dev.prefork.process.ProcessArbiterSettings;
@@ -74,8 +75,15 @@ final class ProcessModeLauncher implements ApplicationListener<ApplicationEnviro
 		int port = binder.bind("server.port", Integer.class).orElse(8080);
 		Duration graceful = binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
 			.orElse(Duration.ofSeconds(30));
+		DataSize maxMemory = properties.getProcess().getMaxMemory();
+		if (maxMemory != null && maxMemory.toBytes() <= 0) {
+			throw new InvalidPreforkPropertyException("prefork.process.max-memory", maxMemory,
+					"sizes greater than 0, or no value for no limit");
+		}
+		ProcessArbiterSettings.Recycling recycling = new ProcessArbiterSettings.Recycling(engine.maxRequests(),
+				engine.maxRequestsJitter(), engine.maxWorkerLifetime(), (maxMemory != null) ? maxMemory.toBytes() : 0);
 		return new ProcessArbiterSettings(engine.workers(), engine.threads(), address, port, engine.backlog(),
-				engine.heartbeatTimeout(), BOOT_TIMEOUT, graceful);
+				engine.heartbeatTimeout(), BOOT_TIMEOUT, graceful, recycling);
 	}
 
 }

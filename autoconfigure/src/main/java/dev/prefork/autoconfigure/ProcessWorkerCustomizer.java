@@ -14,8 +14,8 @@ import dev.prefork.server.ProcessWorker;
 /**
  * In a worker JVM of process mode (the arbiter put its control socket in the environment): the
  * server serves on the arbiter's listening socket with one in-JVM worker of
- * {@code prefork.threads} threads, and leaves the heartbeat timeout to the arbiter, which can do
- * what a JVM cannot do to its own threads: kill them.
+ * {@code prefork.threads} threads, and leaves the heartbeat timeout and recycling to the arbiter,
+ * which can do what a JVM cannot do to its own threads: kill them, and free all they hold.
  */
 class ProcessWorkerCustomizer implements WebServerFactoryCustomizer<PreforkReactiveWebServerFactory>, Ordered {
 
@@ -41,6 +41,10 @@ class ProcessWorkerCustomizer implements WebServerFactoryCustomizer<PreforkReact
 		factory.setProcessWorker(new ProcessWorker(Path.of(controlSocket), id));
 		factory.setWorkers(1);
 		factory.setTimeout(Duration.ZERO);
+		// Recycling replaces the whole JVM, which the arbiter decides; here it would only
+		// replace the thread pool.
+		factory.setMaxRequests(0);
+		factory.setMaxWorkerLifetime(null);
 	}
 
 }

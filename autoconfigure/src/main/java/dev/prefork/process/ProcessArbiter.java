@@ -69,10 +69,16 @@ public final class ProcessArbiter {
 	/** Workers told to stop, until they exit. */
 	private final Map<Integer, WorkerProcess> leaving = new ConcurrentHashMap<>();
 
-	/** Workers a rolling restart still has to replace, oldest first. */
-	private final Deque<Integer> rolling = new ArrayDeque<>();
+	/**
+	 * Workers due to be replaced one at a time (a rolling restart, or recycling), oldest first:
+	 * each one's replacement boots and gets ready before it is stopped.
+	 */
+	private final Deque<Replacement> replacements = new ArrayDeque<>();
 
-	private @Nullable WorkerProcess rollingReplacement;
+	/** The replacement booting for the head of {@link #replacements}. */
+	private @Nullable WorkerProcess replacement;
+
+	private long nextRecycleCheckNanos;
 
 	private int target;
 
@@ -252,12 +258,15 @@ public final class ProcessArbiter {
 	}
 
 	private void restartEveryWorker() {
-		if (!this.rolling.isEmpty() || this.rollingReplacement != null) {
-			logger.info("A rolling restart is already under way");
-			return;
+		List<Integer> ids = this.current.values().stream().map(WorkerProcess::id).sorted().toList();
+		ids.forEach((id) -> replaceLater(id, "restarted"));
+		logger.info("Restarting " + ids.size() + " worker processes one at a time");
+	}
+
+	private void replaceLater(int id, String reason) {
+		if (this.replacements.stream().noneMatch((queued) -> queued.id() == id)) {
+			this.replacements.addLast(new Replacement(id, reason));
 		}
-		this.current.values().stream().map(WorkerProcess::id).sorted().forEach(this.rolling::add);
-		logger.info("Restarting " + this.rolling.size() + " worker processes one at a time");
 	}
 
 	/** One pass of supervision; a non-zero exit code when the arbiter must halt. */
@@ -277,8 +286,12 @@ public final class ProcessArbiter {
 		for (WorkerProcess worker : List.copyOf(this.leaving.values())) {
 			reapOrEscalate(worker, now);
 		}
-		roll();
-		int serving = (int) this.current.values().stream().filter((w) -> w != this.rollingReplacement).count();
+		if (now - this.nextRecycleCheckNanos >= 0) {
+			this.nextRecycleCheckNanos = now + TimeUnit.SECONDS.toNanos(1);
+			checkRecycling(now);
+		}
+		replaceNext();
+		int serving = (int) this.current.values().stream().filter((w) -> w != this.replacement).count();
 		while (serving < this.target && now - this.nextSpawnNanos >= 0) {
 			spawn();
 			serving++;
@@ -288,12 +301,13 @@ public final class ProcessArbiter {
 
 	private int exitedUnexpectedly(WorkerProcess worker) {
 		this.current.remove(worker.id());
+		replacedOnItsOwn(worker);
 		boolean booted = worker.state() == WorkerProcess.State.READY;
-		if (worker == this.rollingReplacement) {
-			this.rollingReplacement = null;
-			this.rolling.clear();
-			logger.error("Rolling restart stopped: new " + worker + " failed to boot (" + worker.describeExit()
-					+ "); the other workers keep serving. Its last output:\n" + String.join("\n", worker.outputTail()));
+		if (worker == this.replacement) {
+			this.replacement = null;
+			this.replacements.clear();
+			logger.error("Replacing workers stopped: new " + worker + " failed to boot (" + worker.describeExit()
+					+ "); the old workers keep serving. Its last output:\n" + String.join("\n", worker.outputTail()));
 			return 0;
 		}
 		if (booted) {
@@ -338,6 +352,7 @@ public final class ProcessArbiter {
 		logger.error(worker + " timed out (" + reason + "): dumping its threads, then SIGTERM, then SIGKILL; "
 				+ "replacing it");
 		this.current.remove(worker.id());
+		replacedOnItsOwn(worker);
 		if (worker.stopping("timed out: " + reason)) {
 			this.leaving.put(worker.id(), worker);
 			worker.dumpThreads();
@@ -375,36 +390,63 @@ public final class ProcessArbiter {
 		}
 	}
 
-	/** Rolling restart: a new worker first, and the old one stopped only once the new one is ready. */
-	private void roll() {
-		WorkerProcess replacement = this.rollingReplacement;
-		if (replacement != null) {
-			if (replacement.state() != WorkerProcess.State.READY) {
+	/**
+	 * A worker waiting for its replacement left on its own: the replacement booting takes its
+	 * place as it is, rather than be counted on top of the one started for the gap.
+	 */
+	private void replacedOnItsOwn(WorkerProcess gone) {
+		Replacement head = this.replacements.peekFirst();
+		if (head != null && head.id() == gone.id() && this.replacement != null) {
+			this.replacements.pollFirst();
+			this.replacement = null;
+		}
+	}
+
+	/** Queues the workers due for recycling (requests served, age, memory), one reason each. */
+	private void checkRecycling(long now) {
+		long maxMemory = this.settings.recycling().maxMemory();
+		for (WorkerProcess worker : this.current.values()) {
+			if (worker.state() == WorkerProcess.State.READY && worker != this.replacement) {
+				String reason = worker.recycleReason(now, maxMemory);
+				if (reason != null && this.replacements.stream().noneMatch((queued) -> queued.id() == worker.id())) {
+					logger.info("Recycling " + worker + ": " + reason);
+					replaceLater(worker.id(), "recycled: " + reason);
+				}
+			}
+		}
+	}
+
+	/** One replacement at a time: a new worker first, the old one stopped once the new one is ready. */
+	private void replaceNext() {
+		WorkerProcess booting = this.replacement;
+		if (booting != null) {
+			if (booting.state() != WorkerProcess.State.READY) {
 				return;
 			}
-			this.rollingReplacement = null;
-			Integer old = this.rolling.pollFirst();
-			WorkerProcess oldWorker = (old != null) ? this.current.get(old) : null;
-			if (oldWorker != null) {
-				retire(oldWorker, "restarted");
+			this.replacement = null;
+			Replacement done = this.replacements.pollFirst();
+			WorkerProcess old = (done != null) ? this.current.get(done.id()) : null;
+			if (old != null) {
+				retire(old, done.reason());
 			}
-			if (this.rolling.isEmpty()) {
-				logger.info("Rolling restart done");
+			if (this.replacements.isEmpty()) {
+				logger.info("Workers replaced");
 			}
 			return;
 		}
-		while (!this.rolling.isEmpty() && !this.current.containsKey(this.rolling.peekFirst())) {
-			this.rolling.pollFirst();
+		while (!this.replacements.isEmpty() && !this.current.containsKey(this.replacements.peekFirst().id())) {
+			this.replacements.pollFirst();
 		}
-		if (!this.rolling.isEmpty()) {
-			this.rollingReplacement = spawn();
+		if (!this.replacements.isEmpty()) {
+			this.replacement = spawn();
 		}
 	}
 
 	private @Nullable WorkerProcess spawn() {
 		int id = ++this.spawned;
 		try {
-			WorkerProcess worker = WorkerProcess.start(id, id, this.command, this.controlSocket, this.output);
+			WorkerProcess worker = WorkerProcess.start(id, id, this.command, this.controlSocket, this.output,
+					this.settings.recycling());
 			this.current.put(id, worker);
 			logger.info("Booting worker " + id + " (pid " + worker.pid() + ")");
 			return worker;
@@ -461,6 +503,10 @@ public final class ProcessArbiter {
 		catch (IOException ex) {
 			// Left in the temporary directory.
 		}
+	}
+
+	/** A worker to replace, and why (for the log line of its exit). */
+	private record Replacement(int id, String reason) {
 	}
 
 	enum Command {

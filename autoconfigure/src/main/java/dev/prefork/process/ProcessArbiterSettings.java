@@ -19,7 +19,25 @@ import org.jspecify.annotations.Nullable;
  * @param bootTimeout how long a worker JVM may take to boot and say it is ready
  * @param gracefulTimeout how long a stopping worker may take to finish its requests before it is
  * killed ({@code spring.lifecycle.timeout-per-shutdown-phase})
+ * @param recycling when a worker JVM is replaced by a fresh one
  */
 public record ProcessArbiterSettings(int workers, int threads, @Nullable InetAddress address, int port, int backlog,
-		Duration timeout, Duration bootTimeout, Duration gracefulTimeout) {
+		Duration timeout, Duration bootTimeout, Duration gracefulTimeout, Recycling recycling) {
+
+	/**
+	 * When a worker JVM is recycled: replaced by a new one (ready first), then stopped gracefully.
+	 *
+	 * @param maxRequests requests after which a worker is recycled, 0 for never ({@code prefork.max-requests})
+	 * @param maxRequestsJitter random extra requests per worker, so that they are not all recycled at once
+	 * @param maxLifetime age after which a worker is recycled, {@code null} for never
+	 * ({@code prefork.max-worker-lifetime}); each worker gets up to a tenth more, at random
+	 * @param maxMemory private memory (bytes, from {@code /proc/<pid>/smaps_rollup}) over which a
+	 * worker is recycled, 0 for no limit ({@code prefork.process.max-memory})
+	 */
+	public record Recycling(long maxRequests, long maxRequestsJitter, @Nullable Duration maxLifetime, long maxMemory) {
+
+		public static final Recycling NEVER = new Recycling(0, 0, null, 0);
+
+	}
+
 }

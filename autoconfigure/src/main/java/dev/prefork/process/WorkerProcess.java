@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
@@ -52,15 +53,27 @@ final class WorkerProcess {
 
 	private volatile long stoppingSinceNanos;
 
-	private WorkerProcess(int id, long age, Process process, OutputTail output) {
+	/** Requests after which this worker is recycled (jitter included), 0 for never. */
+	private final long requestLimit;
+
+	/** Age after which this worker is recycled (jitter included), 0 for never. */
+	private final long lifetimeNanos;
+
+	private WorkerProcess(int id, long age, Process process, OutputTail output, ProcessArbiterSettings.Recycling recycling) {
 		this.id = id;
 		this.age = age;
 		this.process = process;
 		this.output = output;
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		this.requestLimit = (recycling.maxRequests() > 0)
+				? recycling.maxRequests() + ((recycling.maxRequestsJitter() > 0) ? random.nextLong(recycling.maxRequestsJitter() + 1) : 0)
+				: 0;
+		long lifetime = (recycling.maxLifetime() != null) ? recycling.maxLifetime().toNanos() : 0;
+		this.lifetimeNanos = (lifetime > 0) ? lifetime + random.nextLong(lifetime / 10 + 1) : 0;
 	}
 
-	static WorkerProcess start(int id, long age, WorkerCommand command, Path controlSocket, PrintStream output)
-			throws IOException {
+	static WorkerProcess start(int id, long age, WorkerCommand command, Path controlSocket, PrintStream output,
+			ProcessArbiterSettings.Recycling recycling) throws IOException {
 		ProcessBuilder builder = new ProcessBuilder(command.command()).redirectErrorStream(true);
 		Map<String, String> environment = builder.environment();
 		environment.put(WorkerCommand.CONTROL_SOCKET, controlSocket.toString());
@@ -68,7 +81,7 @@ final class WorkerProcess {
 		Process process = builder.start();
 		process.getOutputStream().close();
 		return new WorkerProcess(id, age, process,
-				new OutputTail(process.getInputStream(), output, "prefork-output-w" + id));
+				new OutputTail(process.getInputStream(), output, "prefork-output-w" + id), recycling);
 	}
 
 	int id() {
@@ -146,6 +159,27 @@ final class WorkerProcess {
 		}
 		this.lastBeat = heartbeat;
 		this.lastBeatNanos = now;
+	}
+
+	/**
+	 * Why this worker is due to be recycled now, or {@code null}: it served its requests, reached
+	 * its age, or holds more private memory than allowed.
+	 */
+	@Nullable String recycleReason(long now, long maxMemory) {
+		Heartbeat beat = this.lastBeat;
+		if (this.requestLimit > 0 && beat != null && beat.completed() >= this.requestLimit) {
+			return "served " + beat.completed() + " requests";
+		}
+		if (this.lifetimeNanos > 0 && now - this.startedNanos > this.lifetimeNanos) {
+			return "reached its lifetime (" + TimeUnit.NANOSECONDS.toSeconds(now - this.startedNanos) + " s)";
+		}
+		if (maxMemory > 0) {
+			long privateMemory = PrivateMemory.of(pid());
+			if (privateMemory > maxMemory) {
+				return "private memory " + (privateMemory >> 20) + " MB over the limit of " + (maxMemory >> 20) + " MB";
+			}
+		}
+		return null;
 	}
 
 	/** Marks the worker as leaving, and why; the first reason given is the one reported. */

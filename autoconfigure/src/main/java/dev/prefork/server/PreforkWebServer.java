@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
@@ -36,6 +37,9 @@ import dev.prefork.process.Heartbeat;
 public class PreforkWebServer implements WebServer {
 
 	private static final Log logger = LogFactory.getLog(PreforkWebServer.class);
+
+	/** How long a draining worker JVM waits without a request before it closes its connections. */
+	private static final long DRAIN_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
 	private final HttpServer httpServer;
 
@@ -79,7 +83,8 @@ public class PreforkWebServer implements WebServer {
 		this.dispatcher = new RequestDispatcher(handler, pool, this.arbiter, this.outcomes, requestHooks, settings,
 				accessLog);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL)
-				? new GracefulShutdown((settings.processWorker() != null) ? this::drain : this::refuseNewWork, this::isIdle)
+				? ((settings.processWorker() != null) ? new GracefulShutdown(this::drain, this::isDrained)
+						: new GracefulShutdown(this::refuseNewWork, this::isIdle))
 				: null;
 	}
 
@@ -273,6 +278,11 @@ public class PreforkWebServer implements WebServer {
 			server.channel().close();
 		}
 		this.arbiter.closeWebSockets();
+	}
+
+	/** Drained: nothing in flight, and no request for a while on the connections still open. */
+	private boolean isDrained() {
+		return isIdle() && this.dispatcher.quietFor(DRAIN_QUIET_NANOS);
 	}
 
 	private boolean isIdle() {

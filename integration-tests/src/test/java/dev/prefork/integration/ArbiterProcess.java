@@ -49,8 +49,13 @@ final class ArbiterProcess implements AutoCloseable {
 
 	/** Starts the application with {@code prefork.mode=processes} and {@code properties}, without waiting. */
 	static ArbiterProcess launch(Path directory, String... properties) throws IOException {
+		return launchWithHeap(directory, "-Xmx256m", properties);
+	}
+
+	/** The same with a heap of {@code maxHeap} (a JVM option the workers inherit). */
+	static ArbiterProcess launchWithHeap(Path directory, String maxHeap, String... properties) throws IOException {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+				maxHeap, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
 				ProcessModeApplication.class.getName(), "--prefork.mode=processes", "--server.port=0",
 				"--server.address=127.0.0.1", "--spring.main.banner-mode=off"));
 		command.addAll(List.of(properties));
@@ -61,7 +66,14 @@ final class ArbiterProcess implements AutoCloseable {
 
 	/** Starts it and waits until it listens, which it does once every worker is ready. */
 	static ArbiterProcess start(Path directory, String... properties) throws IOException {
-		ArbiterProcess arbiter = launch(directory, properties);
+		return awaitListening(launch(directory, properties));
+	}
+
+	static ArbiterProcess startWithHeap(Path directory, String maxHeap, String... properties) throws IOException {
+		return awaitListening(launchWithHeap(directory, maxHeap, properties));
+	}
+
+	private static ArbiterProcess awaitListening(ArbiterProcess arbiter) throws IOException {
 		await().atMost(Duration.ofSeconds(120)).until(() -> arbiter.listeningPort() > 0 || !arbiter.process.isAlive());
 		if (arbiter.port == 0) {
 			throw new IllegalStateException("The arbiter exited before it listened:\n" + arbiter.log());

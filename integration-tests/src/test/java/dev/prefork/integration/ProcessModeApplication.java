@@ -1,6 +1,8 @@
 package dev.prefork.integration;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.SpringApplication;
@@ -19,13 +21,17 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 /**
  * An application run in process mode by {@code ProcessModeTests}, as a user runs theirs
  * ({@code main}, {@code prefork.mode=processes} among its arguments). {@code /pid} says which
- * JVM answered, {@code /work?ms=N} blocks a thread, {@code /hang} never returns (and ignores
+ * JVM answered, {@code /work?ms=N} blocks a thread, {@code /grow?mb=N} keeps N more megabytes
+ * for good, {@code /hang} never returns (and ignores
  * interrupts), and its startup code says in which JVM it ran. With {@code test.fail-boot=true} it
  * fails to start, as an application with a broken bean does.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
 public class ProcessModeApplication {
+
+	/** What {@code /grow} keeps: a leak, as far as the JVM can tell. */
+	private static final List<byte[]> RETAINED = new ArrayList<>();
 
 	public static void main(String[] args) {
 		SpringApplication.run(ProcessModeApplication.class, args);
@@ -47,6 +53,16 @@ public class ProcessModeApplication {
 			.bodyValue(Long.toString(ProcessHandle.current().pid())))
 			.andRoute(GET("/work"), (request) -> {
 				sleep(Duration.ofMillis(Long.parseLong(request.queryParam("ms").orElse("10"))));
+				return ServerResponse.ok().bodyValue(Long.toString(ProcessHandle.current().pid()));
+			})
+			.andRoute(GET("/grow"), (request) -> {
+				int megabytes = Integer.parseInt(request.queryParam("mb").orElse("1"));
+				synchronized (RETAINED) {
+					// In chunks well under G1's region size: bigger ones take two regions each.
+					for (int i = 0; i < megabytes * 8; i++) {
+						RETAINED.add(new byte[128 * 1024]);
+					}
+				}
 				return ServerResponse.ok().bodyValue(Long.toString(ProcessHandle.current().pid()));
 			})
 			.andRoute(GET("/hang"), (request) -> {

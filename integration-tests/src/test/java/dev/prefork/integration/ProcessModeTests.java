@@ -101,7 +101,7 @@ class ProcessModeTests {
 			ArbiterProcess.Load keptAlive = arbiter.loadKeepingAlive("/work?ms=5");
 			load.awaitServed(50);
 			arbiter.signal("HUP");
-			await().atMost(Duration.ofSeconds(120)).until(() -> arbiter.log().contains("Rolling restart done"));
+			await().atMost(Duration.ofSeconds(120)).until(() -> arbiter.log().contains("Workers replaced"));
 			await().atMost(Duration.ofSeconds(60)).until(() -> before.stream().noneMatch(ProcessHandle::isAlive));
 			load.awaitServed(20);
 			keptAlive.awaitServed(20);
@@ -110,6 +110,35 @@ class ProcessModeTests {
 			assertThat(arbiter.workers()).hasSize(2).doesNotContainAnyElementsOf(before);
 			assertThat(load.failed.get()).as("requests failed during the rolling restart").isZero();
 			assertThat(keptAlive.failed.get()).as("requests on kept-alive connections failed").isZero();
+		}
+	}
+
+	@Test
+	void maxRequestsRecyclesTheWorkerJvmReplacementFirstWithoutFailingARequest() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=1",
+				"--prefork.threads=2", "--prefork.max-requests=40")) {
+			ProcessHandle first = arbiter.workers().get(0);
+			ArbiterProcess.Load keptAlive = arbiter.loadKeepingAlive("/work?ms=2");
+			await().atMost(Duration.ofSeconds(90)).until(() -> !first.isAlive());
+			keptAlive.awaitServed(40);
+			keptAlive.stop();
+			assertThat(keptAlive.failed.get()).as("requests failed while the worker was recycled").isZero();
+			assertThat(arbiter.workers()).hasSize(1).doesNotContain(first);
+			assertThat(arbiter.log()).containsPattern("Recycling Worker 1 \\(pid " + first.pid() + "\\): served \\d+ requests")
+				.contains("Worker 1 (pid " + first.pid() + ") exited (recycled: served");
+		}
+	}
+
+	@Test
+	void aWorkerJvmOverTheMemoryLimitIsRecycled() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.startWithHeap(this.directory, "-Xmx768m", "--prefork.workers=1",
+				"--prefork.threads=2", "--prefork.process.max-memory=400MB")) {
+			ProcessHandle leaking = arbiter.workers().get(0);
+			assertThat(arbiter.get("/grow?mb=450")).isEqualTo(Long.toString(leaking.pid()));
+			await().atMost(Duration.ofSeconds(90)).until(() -> !leaking.isAlive());
+			await().atMost(Duration.ofSeconds(60)).until(() -> arbiter.get("/pid") != null);
+			assertThat(arbiter.log()).containsPattern("Recycling Worker 1 \\(pid " + leaking.pid()
+					+ "\\): private memory \\d+ MB over the limit of 400 MB");
 		}
 	}
 
