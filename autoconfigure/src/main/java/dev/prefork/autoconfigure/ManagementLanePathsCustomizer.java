@@ -30,7 +30,7 @@ class ManagementLanePathsCustomizer implements WebServerFactoryCustomizer<Prefor
 
 	ManagementLanePathsCustomizer(Environment environment) {
 		boolean actuator = ClassUtils.isPresent(MANAGEMENT_PORT_TYPE, getClass().getClassLoader());
-		String webfluxBasePath = trimmed(environment.getProperty("spring.webflux.base-path", ""));
+		String webfluxBasePath = asBootCleansIt(environment.getProperty("spring.webflux.base-path", ""));
 		this.prefix = (actuator) ? actuatorBasePath(environment, webfluxBasePath) : null;
 		boolean probes = actuator
 				&& environment.getProperty("management.endpoint.health.probes.add-additional-paths", Boolean.class, false);
@@ -57,8 +57,19 @@ class ManagementLanePathsCustomizer implements WebServerFactoryCustomizer<Prefor
 		return basePath.startsWith("/") ? webfluxBasePath + basePath : null;
 	}
 
-	private static String trimmed(String path) {
-		return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+	/**
+	 * {@code spring.webflux.base-path} as Boot serves it: trimmed, with a leading {@code /} and
+	 * no trailing one ({@code app/} is {@code /app}), or empty.
+	 */
+	private static String asBootCleansIt(String path) {
+		String cleaned = path.trim();
+		if (cleaned.isEmpty()) {
+			return "";
+		}
+		if (!cleaned.startsWith("/")) {
+			cleaned = "/" + cleaned;
+		}
+		return cleaned.endsWith("/") ? cleaned.substring(0, cleaned.length() - 1) : cleaned;
 	}
 
 	/** Boot's own reading of {@code management.server.port} (0 on both is two ports, not one). */

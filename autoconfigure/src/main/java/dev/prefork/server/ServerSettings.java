@@ -324,6 +324,11 @@ public final class ServerSettings {
 	 * and for four pseudo-header fields, and the request line, which HTTP/2 sends as those.
 	 */
 	long http2MaxHeaderListSize() {
+		if (this.headerSectionLimit != null) {
+			// Boot's server.max-http-request-header-size is the header list size on Boot's
+			// Netty server: taken as is, so that both protocols refuse what the setting says.
+			return this.headerSectionLimit;
+		}
 		return maxHeaderSectionSize() + 32L * (this.limitRequestFields + 4) + this.limitRequestLine;
 	}
 

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -98,6 +99,27 @@ class Http2CleartextTests implements Http11StrictnessContract, Http2LimitsContra
 			assertThat(refused.version()).isEqualTo(HttpClient.Version.HTTP_2);
 			assertThat(refused.statusCode()).isEqualTo(431);
 			assertThat(server.invocations("/hello")).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void aHeaderSectionLimitIsTheHeaderListSizeAdvertisedAndEnforced() throws Exception {
+		// Boot's server.max-http-request-header-size: on Boot's Netty server it is
+		// SETTINGS_MAX_HEADER_LIST_SIZE as it is, and so it is here.
+		try (TestServer server = TestServer.start((factory) -> {
+			Http2 http2 = new Http2();
+			http2.setEnabled(true);
+			factory.setHttp2(http2);
+			factory.setHeaderSectionLimit(4096);
+		}); H2Client client = H2Client.priorKnowledge(server.port())) {
+			assertThat(client.serverSettings().maxHeaderListSize()).isEqualTo(4096);
+			assertThat(client.get("/hello", Map.of("x-one", "v".repeat(1500))).status()).isEqualTo("200");
+			Map<String, String> over = new LinkedHashMap<>();
+			for (int i = 0; i < 3; i++) {
+				over.put("x-field-" + i, "v".repeat(1500));
+			}
+			assertThat(client.get("/hello", over).status()).as("4.5 KB of fields").isEqualTo("431");
+			assertThat(client.get("/hello", Map.of()).status()).isEqualTo("200");
 		}
 	}
 

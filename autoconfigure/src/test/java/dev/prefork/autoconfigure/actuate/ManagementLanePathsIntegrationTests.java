@@ -48,6 +48,20 @@ class ManagementLanePathsIntegrationTests {
 	}
 
 	@Test
+	void aWebfluxBasePathWithoutItsLeadingSlashIsTakenAsBootTakesIt() throws Exception {
+		try (ActuatorTestApplication.Running app = new ActuatorTestApplication.Running("--prefork.workers=1",
+				"--prefork.threads=1", "--prefork.queue-capacity=0", "--spring.webflux.base-path=shop/",
+				"--management.endpoint.health.probes.enabled=true",
+				"--management.endpoint.health.probes.add-additional-paths=true")) {
+			CompletableFuture<HttpResponse<String>> blocked = saturate(app, "/shop/block");
+			assertThat(app.get("/shop/actuator/health").statusCode()).isEqualTo(200);
+			assertThat(app.get("/shop/livez").statusCode()).isEqualTo(200);
+			app.application().release.countDown();
+			assertThat(blocked.get().statusCode()).isEqualTo(200);
+		}
+	}
+
+	@Test
 	void withoutAdditionalPathsAProbePathIsAnApplicationRequest() throws Exception {
 		try (ActuatorTestApplication.Running app = new ActuatorTestApplication.Running("--prefork.workers=1",
 				"--prefork.threads=1", "--prefork.queue-capacity=0")) {
