@@ -31,8 +31,8 @@ class PackageDependencyTests {
 			"process", Set.of(),
 			"server", Set.of("process"),
 			"event", Set.of("server"),
-			"metrics", Set.of("server"),
-			"actuate", Set.of("server"),
+			"metrics", Set.of("server", "process"),
+			"actuate", Set.of("server", "process"),
 			"autoconfigure", Set.of("server", "process", "event", "actuate", "metrics"));
 
 	/** Packages that must not name optional libraries (the engine runs without them). */

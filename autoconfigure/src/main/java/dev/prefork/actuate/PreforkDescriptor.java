@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 
+import dev.prefork.process.ProcessView;
 import dev.prefork.server.Arbiter;
 import dev.prefork.server.PreforkWebServer;
 import dev.prefork.server.RequestOutcomes;
@@ -18,9 +19,13 @@ import dev.prefork.server.Worker;
  * @param workers one entry per worker, active ones first
  * @param managementLane the lane that serves actuator requests apart from the workers (these are
  * not counted in the totals), or {@code null}
+ * @param processes in process mode, every worker JVM as the process arbiter sees it, with totals
+ * that never drop when one is recycled (the fields above are those of the worker JVM that
+ * answered); {@code null} in thread mode
  */
 public record PreforkDescriptor(ArbiterDescriptor arbiter, TotalsDescriptor totals, QueuesDescriptor queues,
-		List<WorkerDescriptor> workers, WorkerDescriptor managementLane) implements OperationResponseBody {
+		List<WorkerDescriptor> workers, WorkerDescriptor managementLane,
+		ProcessView processes) implements OperationResponseBody {
 
 	static PreforkDescriptor of(PreforkWebServer server, PreforkEndpoint.ExceptionsExposure exposure) {
 		Arbiter arbiter = server.getArbiter();
@@ -30,7 +35,8 @@ public record PreforkDescriptor(ArbiterDescriptor arbiter, TotalsDescriptor tota
 				TotalsDescriptor.of(arbiter, workers, server.getRequestOutcomes()),
 				new QueuesDescriptor(workers.stream().mapToInt(Worker::getQueued).sum(), server.getAcceptQueueLength()),
 				descriptors, (arbiter.getManagementLane() != null)
-						? WorkerDescriptor.of(arbiter.getManagementLane(), exposure) : null);
+						? WorkerDescriptor.of(arbiter.getManagementLane(), exposure) : null,
+				server.getProcessView());
 	}
 
 	/**

@@ -69,7 +69,31 @@ public enum PreforkMeters implements MeterDocumentation {
 	 * A gauge rather than a counter: the arbiter's total can dip for an instant while a worker exits.
 	 */
 	THREADS_ABANDONED("prefork.threads.abandoned", Meter.Type.GAUGE, "threads",
-			"Worker threads left behind since start because they never came back from application code");
+			"Worker threads left behind since start because they never came back from application code"),
+
+	/** Process mode: worker JVMs the process arbiter runs, by state. */
+	PROCESS_WORKERS("prefork.process.workers", Meter.Type.GAUGE, "workers",
+			"Worker JVMs the process arbiter runs, by state", TagName.STATE),
+
+	/** Process mode: requests finished by every worker JVM, recycled ones included; monotonic. */
+	PROCESS_REQUESTS("prefork.process.requests", Meter.Type.COUNTER, "requests",
+			"Requests finished by every worker JVM since the process arbiter started, ended ones included"),
+
+	/** Process mode: worker JVMs that ended, by reason. */
+	PROCESS_EXITS("prefork.process.exits", Meter.Type.COUNTER, "workers", "Worker JVMs that ended, by reason",
+			TagName.REASON),
+
+	/** Process mode: requests finished by one worker JVM. */
+	PROCESS_WORKER_REQUESTS("prefork.process.worker.requests", Meter.Type.COUNTER, "requests",
+			"Requests finished by a worker JVM", TagName.WORKER),
+
+	/** Process mode: requests one worker JVM has admitted and not finished. */
+	PROCESS_WORKER_IN_FLIGHT("prefork.process.worker.in.flight", Meter.Type.GAUGE, "requests",
+			"Requests a worker JVM has admitted and not finished", TagName.WORKER),
+
+	/** Process mode: private memory of one worker JVM (from /proc, 0 where unknown). */
+	PROCESS_WORKER_MEMORY("prefork.process.worker.memory", Meter.Type.GAUGE, "bytes",
+			"Private memory of a worker JVM, 0 where the platform cannot tell", TagName.WORKER);
 
 	private final String name;
 
@@ -102,6 +126,11 @@ public enum PreforkMeters implements MeterDocumentation {
 	@Override
 	public String getBaseUnit() {
 		return this.baseUnit;
+	}
+
+	/** Whether the meter exists in process mode only (served from the process arbiter's view). */
+	public boolean isProcessModeOnly() {
+		return this.name.startsWith("prefork.process.");
 	}
 
 	/** What the meter measures, as registered with it. */

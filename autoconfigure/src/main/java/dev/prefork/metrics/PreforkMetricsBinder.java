@@ -9,6 +9,7 @@ import java.util.Map;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 import dev.prefork.server.Arbiter;
 import dev.prefork.server.ArbiterListener;
@@ -36,6 +37,8 @@ public final class PreforkMetricsBinder implements ArbiterListener, AutoCloseabl
 	private final List<Meter> serverMeters = new ArrayList<>();
 
 	private ExceptionMeters exceptionMeters;
+
+	private @Nullable ProcessMeters processMeters;
 
 	private PreforkWebServer server;
 
@@ -90,6 +93,11 @@ public final class PreforkMetricsBinder implements ArbiterListener, AutoCloseabl
 			this.serverMeters.add(PreforkMeters.THREADS_ABANDONED.gauge(arbiter, Arbiter::getAbandonedThreads)
 				.register(this.registry));
 			this.exceptionMeters = new ExceptionMeters(this.registry, outcomes.getRecentExceptions());
+			if (server.isProcessWorker()) {
+				ProcessMeters processMeters = new ProcessMeters(this.registry);
+				this.processMeters = processMeters;
+				server.addProcessViewListener(processMeters::update);
+			}
 		}
 	}
 
@@ -139,6 +147,9 @@ public final class PreforkMetricsBinder implements ArbiterListener, AutoCloseabl
 			this.restarts.values().forEach(this.registry::remove);
 			if (this.exceptionMeters != null) {
 				this.exceptionMeters.remove();
+			}
+			if (this.processMeters != null) {
+				this.processMeters.close();
 			}
 		}
 	}

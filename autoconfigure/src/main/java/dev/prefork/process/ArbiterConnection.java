@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.netty.bootstrap.Bootstrap;
@@ -24,10 +25,13 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.string.StringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A worker JVM's line to the process arbiter (process mode): asks it for the listening socket's
@@ -41,6 +45,9 @@ public final class ArbiterConnection implements AutoCloseable {
 
 	private static final long BEAT_MILLIS = 1000;
 
+	/** Longest view line accepted: about 100 bytes per worker JVM, for the most there can be. */
+	private static final int MAX_VIEW_LINE = 128 * 1024;
+
 	private final EventLoopGroup group;
 
 	private final Channel channel;
@@ -48,6 +55,8 @@ public final class ArbiterConnection implements AutoCloseable {
 	private final FileDescriptor listening;
 
 	private volatile boolean closing;
+
+	private volatile @Nullable ProcessView view;
 
 	private ArbiterConnection(EventLoopGroup group, Channel channel, FileDescriptor listening) {
 		this.group = group;
@@ -58,10 +67,10 @@ public final class ArbiterConnection implements AutoCloseable {
 	/**
 	 * Connects to the arbiter's control socket as worker {@code workerId} and waits for the
 	 * listening socket; {@code onArbiterGone} runs (on another thread) if the line closes while
-	 * the worker still runs.
+	 * the worker still runs, {@code onView} with each view of the server the arbiter sends.
 	 */
 	public static ArbiterConnection connect(Path controlSocket, int workerId, Duration timeout,
-			Runnable onArbiterGone) throws IOException {
+			Runnable onArbiterGone, Consumer<ProcessView> onView) throws IOException {
 		EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("prefork-arbiter-line", true),
 				EpollIoHandler.newFactory());
 		CompletableFuture<FileDescriptor> descriptor = new CompletableFuture<>();
@@ -75,9 +84,20 @@ public final class ArbiterConnection implements AutoCloseable {
 					@Override
 					public void channelRead(ChannelHandlerContext ctx, Object message) {
 						if (message instanceof FileDescriptor received && descriptor.complete(received)) {
-							// Nothing else comes but the end of the line; read bytes to see it.
+							// From now on the arbiter sends lines: its view of the server.
+							ctx.pipeline()
+								.addBefore(ctx.name(), "lines", new LineBasedFrameDecoder(MAX_VIEW_LINE))
+								.addBefore(ctx.name(), "text", new StringDecoder(StandardCharsets.US_ASCII));
 							((EpollDomainSocketChannel) ctx.channel()).config()
 								.setReadMode(DomainSocketReadMode.BYTES);
+						}
+						else if (message instanceof String line && line.startsWith("view ")) {
+							ArbiterConnection connection = self[0];
+							ProcessView view = ProcessView.parse(line.substring(5));
+							if (connection != null && view != null) {
+								connection.view = view;
+								onView.accept(view);
+							}
 						}
 						ReferenceCountUtil.release(message);
 					}
@@ -113,6 +133,11 @@ public final class ArbiterConnection implements AutoCloseable {
 			throw new IOException("No listening socket from the arbiter at " + controlSocket + ": " + ex.getMessage(),
 					ex);
 		}
+	}
+
+	/** The arbiter's latest view of the whole server, or {@code null} before the first one. */
+	public @Nullable ProcessView view() {
+		return this.view;
 	}
 
 	/** The listening socket the arbiter shares with every worker. */

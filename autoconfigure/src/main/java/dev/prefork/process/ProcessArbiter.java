@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,6 +80,12 @@ public final class ProcessArbiter {
 	private @Nullable WorkerProcess replacement;
 
 	private long nextRecycleCheckNanos;
+
+	/** Worker JVMs that ended, by reason, since the arbiter started. */
+	private final Map<String, Long> exits = new TreeMap<>();
+
+	/** Requests finished by worker JVMs that have ended. */
+	private long exitedRequests;
 
 	private int target;
 
@@ -289,6 +296,7 @@ public final class ProcessArbiter {
 		if (now - this.nextRecycleCheckNanos >= 0) {
 			this.nextRecycleCheckNanos = now + TimeUnit.SECONDS.toNanos(1);
 			checkRecycling(now);
+			sendView(now);
 		}
 		replaceNext();
 		int serving = (int) this.current.values().stream().filter((w) -> w != this.replacement).count();
@@ -303,6 +311,7 @@ public final class ProcessArbiter {
 		this.current.remove(worker.id());
 		replacedOnItsOwn(worker);
 		boolean booted = worker.state() == WorkerProcess.State.READY;
+		exited(worker, booted ? "crashed" : "failed-boot");
 		if (worker == this.replacement) {
 			this.replacement = null;
 			this.replacements.clear();
@@ -374,6 +383,7 @@ public final class ProcessArbiter {
 		boolean timedOut = reason != null && reason.startsWith("timed out");
 		if (!worker.process().isAlive()) {
 			this.leaving.remove(worker.id());
+			exited(worker, exitReason(reason));
 			logger.info(worker + " exited (" + reason + "): " + worker.describeExit());
 			return;
 		}
@@ -400,6 +410,37 @@ public final class ProcessArbiter {
 			this.replacements.pollFirst();
 			this.replacement = null;
 		}
+	}
+
+	private void exited(WorkerProcess worker, String reason) {
+		this.exits.merge(reason, 1L, Long::sum);
+		this.exitedRequests += worker.completed();
+	}
+
+	/** The reason a stopped worker is counted under, from the reason it was stopped for. */
+	private static String exitReason(@Nullable String stopReason) {
+		if (stopReason == null) {
+			return "stopped";
+		}
+		if (stopReason.startsWith("timed out")) {
+			return "timed-out";
+		}
+		if (stopReason.startsWith("recycled")) {
+			return "recycled";
+		}
+		return stopReason.replace(' ', '-');
+	}
+
+	/** Tells every worker how the whole server is doing (see {@link ProcessView}). */
+	private void sendView(long now) {
+		List<WorkerProcess> all = new ArrayList<>(this.current.values());
+		all.addAll(this.leaving.values());
+		all.sort((a, b) -> Integer.compare(a.id(), b.id()));
+		List<ProcessView.Worker> workers = all.stream().map((worker) -> worker.view(now)).toList();
+		long total = this.exitedRequests + workers.stream().mapToLong(ProcessView.Worker::requests).sum();
+		String line = "view " + new ProcessView(ProcessHandle.current().pid(), this.spawned, total, Map.copyOf(this.exits),
+				workers).format();
+		all.forEach((worker) -> worker.send(line));
 	}
 
 	/** Queues the workers due for recycling (requests served, age, memory), one reason each. */
@@ -524,7 +565,7 @@ public final class ProcessArbiter {
 			if (process == null) {
 				return false;
 			}
-			process.connected();
+			process.connected(channel);
 			return true;
 		}
 

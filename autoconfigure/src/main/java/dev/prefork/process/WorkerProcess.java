@@ -2,12 +2,16 @@ package dev.prefork.process;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,6 +45,8 @@ final class WorkerProcess {
 	private final long startedNanos = System.nanoTime();
 
 	private volatile State state = State.BOOTING;
+
+	private volatile @Nullable Channel control;
 
 	private volatile long lastBeatNanos = System.nanoTime();
 
@@ -139,8 +145,32 @@ final class WorkerProcess {
 		this.output.drain(500);
 	}
 
-	void connected() {
+	void connected(Channel channel) {
+		this.control = channel;
 		this.lastBeatNanos = System.nanoTime();
+	}
+
+	/** Sends the arbiter's view of the server to the worker, if it is connected. */
+	void send(String line) {
+		Channel channel = this.control;
+		if (channel != null && channel.isActive()) {
+			channel.writeAndFlush(Unpooled.copiedBuffer(line + "\n", StandardCharsets.US_ASCII));
+		}
+	}
+
+	/** What this worker looks like in the arbiter's view of the server. */
+	ProcessView.Worker view(long now) {
+		Heartbeat beat = this.lastBeat;
+		return new ProcessView.Worker(this.id, pid(), this.state.name().toLowerCase(Locale.ROOT),
+				TimeUnit.NANOSECONDS.toMillis(now - this.startedNanos), (beat != null) ? beat.completed() : 0,
+				(beat != null) ? beat.inFlight() : 0, (beat != null) ? beat.busy() : 0,
+				(beat != null) ? beat.threads() : 0, PrivateMemory.of(pid()));
+	}
+
+	/** Requests this worker had finished when it last reported. */
+	long completed() {
+		Heartbeat beat = this.lastBeat;
+		return (beat != null) ? beat.completed() : 0;
 	}
 
 	void ready() {

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -28,6 +29,7 @@ import org.springframework.boot.web.server.WebServerException;
 
 import dev.prefork.process.ArbiterConnection;
 import dev.prefork.process.Heartbeat;
+import dev.prefork.process.ProcessView;
 
 /**
  * A {@link WebServer} made of reactor-netty event loops that only do I/O and an {@link Arbiter}
@@ -67,6 +69,8 @@ public class PreforkWebServer implements WebServer {
 
 	/** The line to the process arbiter when this JVM is one of its workers. */
 	private volatile @Nullable ArbiterConnection arbiterConnection;
+
+	private final List<Consumer<ProcessView>> processViewListeners = new CopyOnWriteArrayList<>();
 
 	PreforkWebServer(HttpServer httpServer, Endpoint endpoint,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
@@ -144,7 +148,7 @@ public class PreforkWebServer implements WebServer {
 			return this.loops;
 		}
 		ArbiterConnection connection = ArbiterConnection.connect(worker.controlSocket(), worker.id(),
-				Duration.ofSeconds(30), () -> halt("the process arbiter is gone"));
+				Duration.ofSeconds(30), () -> halt("the process arbiter is gone"), this::publishView);
 		this.arbiterConnection = connection;
 		return new InheritedListenerLoops(this.loops, connection.listening());
 	}
@@ -155,6 +159,39 @@ public class PreforkWebServer implements WebServer {
 		return new Heartbeat(workers.stream().mapToInt(Worker::getThreads).sum(),
 				workers.stream().mapToInt(Worker::getBusyThreads).sum(), this.arbiter.getTotalRequests(),
 				this.arbiter.getInFlight());
+	}
+
+	/**
+	 * In process mode, the arbiter's latest view of every worker JVM (totals included), or
+	 * {@code null}: in thread mode, or before the first one came.
+	 */
+	public @Nullable ProcessView getProcessView() {
+		ArbiterConnection connection = this.arbiterConnection;
+		return (connection != null) ? connection.view() : null;
+	}
+
+	/** Whether this JVM is a worker of a process arbiter (process mode). */
+	public boolean isProcessWorker() {
+		return this.settings.processWorker() != null;
+	}
+
+	/**
+	 * Calls {@code listener} with each view of the server the process arbiter sends (every
+	 * second, on the arbiter line's thread); never in thread mode.
+	 */
+	public void addProcessViewListener(Consumer<ProcessView> listener) {
+		this.processViewListeners.add(listener);
+	}
+
+	private void publishView(ProcessView view) {
+		for (Consumer<ProcessView> listener : this.processViewListeners) {
+			try {
+				listener.accept(view);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Process view listener " + listener + " failed", ex);
+			}
+		}
 	}
 
 	private void closeArbiterConnection() {

@@ -23,6 +23,9 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -31,6 +34,8 @@ import static org.awaitility.Awaitility.await;
  * workers' included) goes to a log file the tests read; closing kills whatever is left of it.
  */
 final class ArbiterProcess implements AutoCloseable {
+
+	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private static final Pattern LISTENING = Pattern.compile("Prefork arbiter listening on port (\\d+)");
 
@@ -145,6 +150,15 @@ final class ArbiterProcess implements AutoCloseable {
 		catch (IOException ex) {
 			return null;
 		}
+	}
+
+	/**
+	 * {@code GET /actuator/prefork} as any worker JVM answers it, read as JSON ({@code null} if it
+	 * did not answer 200); the application must expose the endpoint.
+	 */
+	JsonNode endpoint() {
+		String body = get("/actuator/prefork");
+		return (body != null) ? JSON.readTree(body) : null;
 	}
 
 	/** Sends {@code GET path} in a loop, one connection after the other, until stopped. */

@@ -1,17 +1,25 @@
 package dev.prefork.integration;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -27,6 +35,10 @@ import static org.awaitility.Awaitility.await;
  */
 @EnabledOnOs(OS.LINUX)
 class ProcessModeTests {
+
+	private static final String EXPOSE_ENDPOINT = "--management.endpoints.web.exposure.include=prefork";
+
+	private static final ObjectMapper JSON = new ObjectMapper();
 
 	@TempDir
 	Path directory;
@@ -54,6 +66,83 @@ class ProcessModeTests {
 			assertThat(arbiter.seen()).noneMatch(ProcessHandle::isAlive);
 			assertThat(arbiter.log()).contains("Shutting down: Arbiter (graceful");
 		}
+	}
+
+	@Test
+	void sigtermWithTwoHundredRequestsInFlightCompletesThemAllAndLeavesNoProcess() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=100", "--server.shutdown=graceful", EXPOSE_ENDPOINT,
+				"--spring.lifecycle.timeout-per-shutdown-phase=30s")) {
+			HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+			HttpRequest work = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + arbiter.port() + "/work?ms=4000"))
+				.timeout(Duration.ofSeconds(60))
+				.build();
+			List<CompletableFuture<HttpResponse<String>>> inFlight = IntStream.range(0, 200)
+				.mapToObj((i) -> client.sendAsync(work, HttpResponse.BodyHandlers.ofString()))
+				.toList();
+			// Every request admitted (each worker's 100 threads busy) before the signal.
+			await().atMost(Duration.ofSeconds(30)).until(() -> inFlight(arbiter) == 200);
+			arbiter.signal("TERM");
+			List<Integer> statuses = new ArrayList<>();
+			for (CompletableFuture<HttpResponse<String>> response : inFlight) {
+				statuses.add(response.get(60, TimeUnit.SECONDS).statusCode());
+			}
+			assertThat(statuses).hasSize(200).containsOnly(200);
+			assertThat(arbiter.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+			assertThat(arbiter.process().exitValue()).isZero();
+			assertThat(arbiter.seen()).noneMatch(ProcessHandle::isAlive);
+		}
+	}
+
+	@Test
+	void anyWorkerShowsEveryWorkerJvmAndTotalsThatSurviveItsRecycling() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=2", "--management.endpoints.web.exposure.include=prefork,metrics")) {
+			List<ProcessHandle> workers = arbiter.workers();
+			for (int i = 0; i < 30; i++) {
+				arbiter.get("/pid");
+			}
+			await().atMost(Duration.ofSeconds(10)).until(() -> totalRequests(arbiter) >= 30);
+			JsonNode processes = arbiter.endpoint().path("processes");
+			assertThat(processes.path("arbiterPid").asLong()).isEqualTo(arbiter.pid());
+			assertThat(processes.path("workers").valueStream().map((worker) -> worker.path("pid").asLong()))
+				.containsExactlyInAnyOrderElementsOf(workers.stream().map(ProcessHandle::pid).toList());
+			assertThat(processes.path("workers").valueStream().map((worker) -> worker.path("state").asString()))
+				.containsOnly("ready");
+			assertThat(processes.path("workers").valueStream().mapToLong((worker) -> worker.path("privateMemory").asLong()))
+				.allMatch((bytes) -> bytes > 10_000_000);
+			long before = totalRequests(arbiter);
+
+			workers.get(0).destroyForcibly();
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> arbiter.workers().size() == 2 && !arbiter.workers().contains(workers.get(0)));
+			await().atMost(Duration.ofSeconds(30)).until(() -> {
+				JsonNode view = arbiter.endpoint();
+				return view != null && view.path("processes").path("exits").path("crashed").asLong() == 1
+						&& view.path("processes").path("workers").size() == 2;
+			});
+			assertThat(totalRequests(arbiter)).as("total after the crash").isGreaterThanOrEqualTo(before);
+			String metric = arbiter.get("/actuator/metrics/prefork.process.requests");
+			assertThat(metric).as("the whole server's requests, as a meter").isNotNull();
+			assertThat(JSON.readTree(metric).path("measurements").path(0).path("value").asDouble())
+				.isGreaterThanOrEqualTo(before);
+			assertThat(arbiter.get("/actuator/metrics/prefork.process.exits?tag=reason:crashed"))
+				.contains("\"value\":1.0");
+			String newest = Integer.toString(arbiter.endpoint().path("processes").path("workers").path(1).path("id").asInt());
+			assertThat(arbiter.get("/actuator/metrics/prefork.process.worker.memory?tag=worker:" + newest)).isNotNull();
+		}
+	}
+
+	private static long totalRequests(ArbiterProcess arbiter) {
+		JsonNode endpoint = arbiter.endpoint();
+		return (endpoint != null) ? endpoint.path("processes").path("totalRequests").asLong() : -1;
+	}
+
+	/** Requests in flight on every worker JVM, as the arbiter's view tells it. */
+	private static long inFlight(ArbiterProcess arbiter) {
+		JsonNode endpoint = arbiter.endpoint();
+		return (endpoint != null) ? endpoint.path("processes").path("workers").valueStream()
+			.mapToLong((worker) -> worker.path("inFlight").asLong()).sum() : -1;
 	}
 
 	@Test
