@@ -13,6 +13,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
+import dev.prefork.process.ProcessArbiter;
+import dev.prefork.process.ProcessView;
 import dev.prefork.server.Arbiter;
 import dev.prefork.server.PreforkWebServer;
 import dev.prefork.server.ServerSettings;
@@ -84,6 +86,9 @@ public class PreforkEndpoint {
 		if (server == null) {
 			return null;
 		}
+		if (server.isProcessWorker()) {
+			return scaleProcesses(server, workers, change);
+		}
 		Arbiter arbiter = server.getArbiter();
 		int from = arbiter.getTargetWorkers();
 		long to = (workers != null) ? workers : (long) from + ((change != null) ? change : 0);
@@ -110,6 +115,9 @@ public class PreforkEndpoint {
 		if (server == null) {
 			return null;
 		}
+		if (server.isProcessWorker()) {
+			return recycleProcesses(server, selector);
+		}
 		Arbiter arbiter = server.getArbiter();
 		if (ALL.equals(selector)) {
 			arbiter.recycleAll();
@@ -125,6 +133,44 @@ public class PreforkEndpoint {
 					"worker must be a worker id or 'all'");
 		}
 		arbiter.recycle(id);
+		return new RecycleDescriptor(List.of(id));
+	}
+
+	/** Process mode: the worker JVMs, scaled by their arbiter, which this worker asks. */
+	private static @Nullable ScaleDescriptor scaleProcesses(PreforkWebServer server, @Nullable Integer workers,
+			@Nullable Integer change) {
+		ProcessView view = server.getProcessView();
+		if (view == null) {
+			return null;
+		}
+		long to = (workers != null) ? workers : (long) view.target() + ((change != null) ? change : 0);
+		if (to < 1 || to > ProcessArbiter.MAX_WORKERS) {
+			throw new InvalidEndpointRequestException("Cannot scale to " + to + " worker processes",
+					"workers must be from 1 to " + ProcessArbiter.MAX_WORKERS);
+		}
+		// A change is applied by the arbiter to its target as it is then, which a signal may have
+		// changed since the view was sent.
+		server.askProcessArbiter((workers != null) ? "scale " + to : "scale-by " + ((change != null) ? change : 0));
+		return new ScaleDescriptor(view.target(), (int) to);
+	}
+
+	/** Process mode: worker JVMs replaced by their arbiter, each replacement ready first. */
+	private static @Nullable RecycleDescriptor recycleProcesses(PreforkWebServer server, String selector) {
+		ProcessView view = server.getProcessView();
+		if (view == null) {
+			return null;
+		}
+		List<Integer> ids = view.workers().stream().map(ProcessView.Worker::id).toList();
+		if (ALL.equals(selector)) {
+			server.askProcessArbiter("restart");
+			return new RecycleDescriptor(ids);
+		}
+		Integer id = parseId(selector);
+		if (id == null || !ids.contains(id)) {
+			throw new InvalidEndpointRequestException("No worker process '" + selector + "' to recycle",
+					"worker must be a worker process id or 'all'");
+		}
+		server.askProcessArbiter("recycle " + id);
 		return new RecycleDescriptor(List.of(id));
 	}
 

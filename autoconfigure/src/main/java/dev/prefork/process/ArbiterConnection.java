@@ -135,6 +135,14 @@ public final class ArbiterConnection implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Relays an operator's request to the arbiter: {@code restart} (every worker JVM, one at a
+	 * time), {@code scale <n>}, {@code scale-by <change>} or {@code recycle <id>}.
+	 */
+	public void request(String request) {
+		this.channel.writeAndFlush(line(request));
+	}
+
 	/** The arbiter's latest view of the whole server, or {@code null} before the first one. */
 	public @Nullable ProcessView view() {
 		return this.view;

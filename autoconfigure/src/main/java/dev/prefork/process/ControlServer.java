@@ -22,8 +22,9 @@ import io.netty.util.AttributeKey;
 /**
  * The arbiter's end of the control channel: a Unix domain socket in a directory only this user
  * can enter. A worker says {@code hello <id>}; it is sent the listening socket's descriptor
- * (SCM_RIGHTS), then says {@code ready} once serving and {@code beat ...} every second. A
- * connection that closes is a worker gone, or going.
+ * (SCM_RIGHTS), then says {@code ready} once serving and {@code beat ...} every second, and
+ * relays what an operator asks its actuator endpoint for; the arbiter sends {@code view ...}
+ * every second. A connection that closes is a worker gone, or going.
  */
 final class ControlServer implements AutoCloseable {
 
@@ -90,6 +91,12 @@ final class ControlServer implements AutoCloseable {
 
 		void beat(int worker, Heartbeat heartbeat);
 
+		/**
+		 * An operator's request relayed by a worker (its actuator endpoint): {@code restart},
+		 * {@code scale <n>}, {@code scale-by <change>} or {@code recycle <id>}.
+		 */
+		void request(int worker, String request);
+
 		void closed(int worker);
 
 	}
@@ -119,6 +126,9 @@ final class ControlServer implements AutoCloseable {
 				if (heartbeat != null) {
 					this.messages.beat(worker, heartbeat);
 				}
+			}
+			else {
+				this.messages.request(worker, line);
 			}
 		}
 

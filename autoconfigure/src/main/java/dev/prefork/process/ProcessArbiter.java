@@ -43,6 +43,9 @@ public final class ProcessArbiter {
 	/** Workers in a row that fail to boot before the arbiter gives up (gunicorn halts on the first). */
 	static final int MAX_BOOT_FAILURES = 5;
 
+	/** Most worker JVMs a scale request may ask for, as in thread mode. */
+	public static final int MAX_WORKERS = 1024;
+
 	private static final long TICK_MILLIS = 100;
 
 	/** A timed-out worker gets this long to print its threads before SIGTERM. */
@@ -63,6 +66,9 @@ public final class ProcessArbiter {
 	private final PrintStream output;
 
 	private final BlockingQueue<Command> commands = new ArrayBlockingQueue<>(64);
+
+	/** Operators' requests relayed by workers, run on the arbiter's thread like its commands. */
+	private final BlockingQueue<Runnable> requests = new ArrayBlockingQueue<>(64);
 
 	/** Workers serving or booting, by number. */
 	private final Map<Integer, WorkerProcess> current = new ConcurrentHashMap<>();
@@ -199,6 +205,9 @@ public final class ProcessArbiter {
 
 	private int loop() {
 		while (this.running) {
+			for (Runnable request = this.requests.poll(); request != null; request = this.requests.poll()) {
+				request.run();
+			}
 			Command command = poll();
 			if (command != null) {
 				if (handle(command)) {
@@ -258,10 +267,53 @@ public final class ProcessArbiter {
 			logger.info("Not scaling below 1 worker process");
 			return;
 		}
-		this.target--;
-		logger.info("Scaling from " + (this.target + 1) + " to " + this.target + " worker processes");
-		this.current.values().stream().max((a, b) -> Long.compare(a.age(), b.age())).ifPresent(
-				(youngest) -> retire(youngest, "scaled down"));
+		scaleTo(this.target - 1);
+	}
+
+	/** Sets the workers to keep running; those beyond it, youngest first, are stopped gracefully. */
+	private void scaleTo(int workers) {
+		logger.info("Scaling from " + this.target + " to " + workers + " worker processes");
+		this.target = workers;
+		List<WorkerProcess> youngestFirst = this.current.values().stream()
+			.filter((worker) -> worker != this.replacement)
+			.sorted((a, b) -> Long.compare(b.age(), a.age()))
+			.toList();
+		for (int i = 0; i < youngestFirst.size() - workers; i++) {
+			retire(youngestFirst.get(i), "scaled down");
+		}
+	}
+
+	/** Runs an operator's request relayed by a worker, on the arbiter's thread. */
+	private void request(String request) {
+		String[] words = request.trim().split(" ");
+		try {
+			if (words.length == 1 && words[0].equals("restart")) {
+				restartEveryWorker();
+			}
+			else if (words.length == 2 && words[0].equals("scale")) {
+				int workers = Integer.parseInt(words[1]);
+				if (workers >= 1 && workers <= MAX_WORKERS) {
+					scaleTo(workers);
+				}
+			}
+			else if (words.length == 2 && words[0].equals("scale-by")) {
+				long workers = (long) this.target + Integer.parseInt(words[1]);
+				scaleTo((int) Math.max(1, Math.min(MAX_WORKERS, workers)));
+			}
+			else if (words.length == 2 && words[0].equals("recycle")) {
+				WorkerProcess worker = this.current.get(Integer.parseInt(words[1]));
+				if (worker != null && worker.state() == WorkerProcess.State.READY) {
+					logger.info("Recycling " + worker + ": asked for");
+					replaceLater(worker.id(), "recycled: asked for");
+				}
+			}
+			else {
+				logger.warn("Ignoring an unknown request from a worker: " + request);
+			}
+		}
+		catch (NumberFormatException ex) {
+			logger.warn("Ignoring a malformed request from a worker: " + request);
+		}
 	}
 
 	private void restartEveryWorker() {
@@ -438,8 +490,8 @@ public final class ProcessArbiter {
 		all.sort((a, b) -> Integer.compare(a.id(), b.id()));
 		List<ProcessView.Worker> workers = all.stream().map((worker) -> worker.view(now)).toList();
 		long total = this.exitedRequests + workers.stream().mapToLong(ProcessView.Worker::requests).sum();
-		String line = "view " + new ProcessView(ProcessHandle.current().pid(), this.spawned, total, Map.copyOf(this.exits),
-				workers).format();
+		String line = "view " + new ProcessView(ProcessHandle.current().pid(), this.target, this.spawned, total,
+				Map.copyOf(this.exits), workers).format();
 		all.forEach((worker) -> worker.send(line));
 	}
 
@@ -583,6 +635,13 @@ public final class ProcessArbiter {
 			WorkerProcess process = find(worker);
 			if (process != null) {
 				process.beat(heartbeat);
+			}
+		}
+
+		@Override
+		public void request(int worker, String request) {
+			if (!ProcessArbiter.this.requests.offer(() -> ProcessArbiter.this.request(request))) {
+				logger.warn("Arbiter request queue is full; dropping " + request);
 			}
 		}
 

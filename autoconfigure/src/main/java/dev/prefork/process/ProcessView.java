@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * the same story: every worker process, and totals that never drop when a worker is recycled.
  *
  * @param arbiterPid the arbiter's process id
+ * @param target worker JVMs the arbiter aims to keep running
  * @param spawned worker JVMs started since the arbiter started
  * @param totalRequests requests finished by every worker JVM since the arbiter started, those
  * gone included
@@ -20,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * {@code recycled}, {@code restarted}, {@code scaled-down}, {@code failed-boot})
  * @param workers the worker JVMs alive now
  */
-public record ProcessView(long arbiterPid, long spawned, long totalRequests, Map<String, Long> exits,
+public record ProcessView(long arbiterPid, int target, long spawned, long totalRequests, Map<String, Long> exits,
 		List<Worker> workers) {
 
 	/**
@@ -43,7 +44,8 @@ public record ProcessView(long arbiterPid, long spawned, long totalRequests, Map
 	/** The line sent after {@code view }: totals, then one group per worker. */
 	String format() {
 		StringBuilder line = new StringBuilder();
-		line.append(this.arbiterPid).append(' ').append(this.spawned).append(' ').append(this.totalRequests).append(' ');
+		line.append(this.arbiterPid).append(' ').append(this.target).append(' ').append(this.spawned).append(' ')
+			.append(this.totalRequests).append(' ');
 		StringBuilder exits = new StringBuilder();
 		this.exits.forEach((reason, count) -> exits.append((exits.length() > 0) ? "," : "").append(reason).append('=').append(count));
 		line.append((exits.length() > 0) ? exits : "-");
@@ -59,26 +61,26 @@ public record ProcessView(long arbiterPid, long spawned, long totalRequests, Map
 
 	static @Nullable ProcessView parse(String text) {
 		String[] parts = text.trim().split(" ");
-		if (parts.length < 4) {
+		if (parts.length < 5) {
 			return null;
 		}
 		try {
 			Map<String, Long> exits = new LinkedHashMap<>();
-			if (!parts[3].equals("-")) {
-				for (String exit : parts[3].split(",")) {
+			if (!parts[4].equals("-")) {
+				for (String exit : parts[4].split(",")) {
 					String[] pair = exit.split("=", 2);
 					exits.put(pair[0], Long.parseLong(pair[1]));
 				}
 			}
 			List<Worker> workers = new ArrayList<>();
-			for (int i = 4; i < parts.length; i++) {
+			for (int i = 5; i < parts.length; i++) {
 				String[] fields = parts[i].split(",");
 				workers.add(new Worker(Integer.parseInt(fields[0]), Long.parseLong(fields[1]), fields[2],
 						Long.parseLong(fields[3]), Long.parseLong(fields[4]), Integer.parseInt(fields[5]),
 						Integer.parseInt(fields[6]), Integer.parseInt(fields[7]), Long.parseLong(fields[8])));
 			}
-			return new ProcessView(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2]),
-					Map.copyOf(exits), List.copyOf(workers));
+			return new ProcessView(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), Long.parseLong(parts[2]),
+					Long.parseLong(parts[3]), Map.copyOf(exits), List.copyOf(workers));
 		}
 		catch (RuntimeException ex) {
 			return null;

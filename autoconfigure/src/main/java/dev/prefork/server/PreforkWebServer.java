@@ -170,6 +170,21 @@ public class PreforkWebServer implements WebServer {
 		return (connection != null) ? connection.view() : null;
 	}
 
+	/**
+	 * In process mode, relays an operator's request to the process arbiter: {@code restart}
+	 * (every worker JVM, one at a time), {@code scale <n>}, {@code scale-by <change>} or
+	 * {@code recycle <id>}.
+	 * @return whether there is an arbiter to relay it to
+	 */
+	public boolean askProcessArbiter(String request) {
+		ArbiterConnection connection = this.arbiterConnection;
+		if (connection == null) {
+			return false;
+		}
+		connection.request(request);
+		return true;
+	}
+
 	/** Whether this JVM is a worker of a process arbiter (process mode). */
 	public boolean isProcessWorker() {
 		return this.settings.processWorker() != null;

@@ -135,11 +135,21 @@ final class ArbiterProcess implements AutoCloseable {
 	 * connection failed or closed without an answer.
 	 */
 	String get(String path) {
+		return send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+	}
+
+	/** One {@code POST path} of a JSON body, as {@link #get} does. */
+	String post(String path, String json) {
+		byte[] body = json.getBytes(StandardCharsets.UTF_8);
+		return send("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+				+ "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n" + json);
+	}
+
+	private String send(String request) {
 		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
 			socket.setSoTimeout(10_000);
 			OutputStream out = socket.getOutputStream();
-			out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-				.getBytes(StandardCharsets.US_ASCII));
+			out.write(request.getBytes(StandardCharsets.UTF_8));
 			InputStream in = socket.getInputStream();
 			String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
 			if (!response.startsWith("HTTP/1.1 200")) {

@@ -146,6 +146,36 @@ class ProcessModeTests {
 	}
 
 	@Test
+	void signalsAndTheEndpointScaleAndRestartTheWorkerJvms() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=1",
+				"--prefork.threads=2", EXPOSE_ENDPOINT, "--management.endpoint.prefork.access=unrestricted")) {
+			arbiter.signal("TTIN");
+			await().atMost(Duration.ofSeconds(60)).until(() -> readyWorkers(arbiter) == 2);
+			assertThat(arbiter.post("/actuator/prefork", "{\"workers\": 3}")).contains("\"workers\":3");
+			await().atMost(Duration.ofSeconds(60)).until(() -> readyWorkers(arbiter) == 3);
+			arbiter.signal("TTOU");
+			assertThat(arbiter.post("/actuator/prefork", "{\"change\": -1}")).isNotNull();
+			await().atMost(Duration.ofSeconds(60)).until(() -> arbiter.workers().size() == 1);
+			List<ProcessHandle> before = arbiter.workers();
+			assertThat(arbiter.post("/actuator/prefork/all", "{}")).contains("recycling");
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> arbiter.workers().size() == 1 && !arbiter.workers().containsAll(before));
+			assertThat(arbiter.post("/actuator/prefork", "{\"workers\": 0}")).as("out of range").isNull();
+			assertThat(arbiter.log()).contains("Scaling from 1 to 2 worker processes")
+				.contains("Scaling from 2 to 3 worker processes")
+				.contains("Scaling from 3 to 2 worker processes")
+				.contains("Scaling from 2 to 1 worker processes");
+		}
+	}
+
+	private static long readyWorkers(ArbiterProcess arbiter) {
+		JsonNode endpoint = arbiter.endpoint();
+		return (endpoint != null) ? endpoint.path("processes").path("workers").valueStream()
+			.filter((worker) -> worker.path("state").asString().equals("ready"))
+			.count() : -1;
+	}
+
+	@Test
 	void aKilledWorkerIsReplacedWhileTheOthersServe() throws Exception {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
 				"--prefork.threads=4")) {
