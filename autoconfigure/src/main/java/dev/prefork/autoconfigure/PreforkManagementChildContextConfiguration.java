@@ -1,5 +1,7 @@
 package dev.prefork.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
@@ -10,6 +12,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 
 import dev.prefork.server.PreforkReactiveWebServerFactory;
+import dev.prefork.server.PreforkWebServer;
 
 /**
  * Sizes the server Boot creates for the actuator on a port of its own
@@ -26,8 +29,9 @@ class PreforkManagementChildContextConfiguration {
 	static final int QUEUE_CAPACITY = 16;
 
 	@Bean
-	PreforkManagementServerCustomizer preforkManagementServerCustomizer(ObjectProvider<PreforkProperties> properties) {
-		return new PreforkManagementServerCustomizer(properties.getIfAvailable());
+	PreforkManagementServerCustomizer preforkManagementServerCustomizer(ObjectProvider<PreforkProperties> properties,
+			ObjectProvider<PreforkServerHolder> holder) {
+		return new PreforkManagementServerCustomizer(properties.getIfAvailable(), holder.getIfAvailable());
 	}
 
 	@Bean
@@ -47,8 +51,11 @@ class PreforkManagementChildContextConfiguration {
 
 		private final PreforkProperties properties;
 
-		PreforkManagementServerCustomizer(PreforkProperties properties) {
+		private final @Nullable PreforkServerHolder holder;
+
+		PreforkManagementServerCustomizer(@Nullable PreforkProperties properties, @Nullable PreforkServerHolder holder) {
 			this.properties = (properties != null) ? properties : new PreforkProperties();
+			this.holder = holder;
 		}
 
 		/**
@@ -75,6 +82,12 @@ class PreforkManagementChildContextConfiguration {
 			// Scrapes and probes every few seconds would drown the application's lines, and its
 			// worker 1 would read as the application's.
 			factory.setAccessLogEnabled(false);
+			// Process mode: every worker JVM's management server serves on the socket the arbiter
+			// shares, as its application server does (the application's server is started first).
+			PreforkWebServer application = (this.holder != null) ? this.holder.server() : null;
+			if (application != null && application.getManagementSocket() != null) {
+				factory.setInheritedListener(application::getManagementSocket);
+			}
 		}
 
 	}

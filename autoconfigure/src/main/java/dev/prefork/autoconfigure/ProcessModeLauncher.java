@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 
 import io.netty.channel.epoll.Epoll;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -54,6 +55,20 @@ final class ProcessModeLauncher implements ApplicationListener<ApplicationEnviro
 		System.exit(new ProcessArbiter(settings, command, System.out).run());
 	}
 
+	/**
+	 * The management server's socket when the actuator has a port of its own (read as Boot reads
+	 * it), which the arbiter binds and shares too: every worker JVM's management server serves on
+	 * it, as every worker serves on the application's.
+	 */
+	private static ProcessArbiterSettings.@Nullable Listener managementListener(Binder binder, int serverPort) {
+		Integer managementPort = binder.bind("management.server.port", Integer.class).orElse(null);
+		if (managementPort == null || managementPort < 0 || (managementPort != 0 && managementPort == serverPort)) {
+			return null;
+		}
+		InetAddress address = binder.bind("management.server.address", InetAddress.class).orElse(null);
+		return new ProcessArbiterSettings.Listener(address, managementPort);
+	}
+
 	/** The arbiter's settings, each checked as in thread mode, so that a bad one is named. */
 	static ProcessArbiterSettings settings(Binder binder) {
 		if (!binder.bind("prefork.enabled", Boolean.class).orElse(true)) {
@@ -83,7 +98,7 @@ final class ProcessModeLauncher implements ApplicationListener<ApplicationEnviro
 		ProcessArbiterSettings.Recycling recycling = new ProcessArbiterSettings.Recycling(engine.maxRequests(),
 				engine.maxRequestsJitter(), engine.maxWorkerLifetime(), (maxMemory != null) ? maxMemory.toBytes() : 0);
 		return new ProcessArbiterSettings(engine.workers(), engine.threads(), address, port, engine.backlog(),
-				engine.heartbeatTimeout(), BOOT_TIMEOUT, graceful, recycling);
+				engine.heartbeatTimeout(), BOOT_TIMEOUT, graceful, recycling, managementListener(binder, port));
 	}
 
 }

@@ -38,7 +38,8 @@ class ProcessWorkerCustomizer implements WebServerFactoryCustomizer<PreforkReact
 			return;
 		}
 		int id = this.environment.getProperty(WorkerCommand.WORKER_ID, Integer.class, 1);
-		factory.setProcessWorker(new ProcessWorker(Path.of(controlSocket), id));
+		boolean sharesManagementSocket = this.environment.getProperty(WorkerCommand.MANAGEMENT_SOCKET) != null;
+		factory.setProcessWorker(new ProcessWorker(Path.of(controlSocket), id, sharesManagementSocket));
 		factory.setWorkers(1);
 		factory.setTimeout(Duration.ZERO);
 		// Recycling replaces the whole JVM, which the arbiter decides; here it would only

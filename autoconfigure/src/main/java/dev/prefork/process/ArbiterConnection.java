@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +36,8 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A worker JVM's line to the process arbiter (process mode): asks it for the listening socket's
- * descriptor, says when the server is ready, and beats every second with a progress snapshot.
+ * A worker JVM's line to the process arbiter (process mode): asks it for the listening sockets'
+ * descriptors, says when the server is ready, and beats every second with a progress snapshot.
  * The arbiter closing the line means it is gone; the worker then stops rather than serve on,
  * unsupervised ("parent died", as Puma's workers do).
  */
@@ -52,13 +54,13 @@ public final class ArbiterConnection implements AutoCloseable {
 
 	private final Channel channel;
 
-	private final FileDescriptor listening;
+	private final List<FileDescriptor> listening;
 
 	private volatile boolean closing;
 
 	private volatile @Nullable ProcessView view;
 
-	private ArbiterConnection(EventLoopGroup group, Channel channel, FileDescriptor listening) {
+	private ArbiterConnection(EventLoopGroup group, Channel channel, List<FileDescriptor> listening) {
 		this.group = group;
 		this.channel = channel;
 		this.listening = listening;
@@ -66,14 +68,15 @@ public final class ArbiterConnection implements AutoCloseable {
 
 	/**
 	 * Connects to the arbiter's control socket as worker {@code workerId} and waits for the
-	 * listening socket; {@code onArbiterGone} runs (on another thread) if the line closes while
+	 * {@code descriptors} listening sockets; {@code onArbiterGone} runs (on another thread) if the line closes while
 	 * the worker still runs, {@code onView} with each view of the server the arbiter sends.
 	 */
-	public static ArbiterConnection connect(Path controlSocket, int workerId, Duration timeout,
+	public static ArbiterConnection connect(Path controlSocket, int workerId, int descriptors, Duration timeout,
 			Runnable onArbiterGone, Consumer<ProcessView> onView) throws IOException {
 		EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("prefork-arbiter-line", true),
 				EpollIoHandler.newFactory());
-		CompletableFuture<FileDescriptor> descriptor = new CompletableFuture<>();
+		CompletableFuture<List<FileDescriptor>> descriptor = new CompletableFuture<>();
+		List<FileDescriptor> received = new ArrayList<>();
 		ArbiterConnection[] self = new ArbiterConnection[1];
 		try {
 			Channel channel = new Bootstrap().group(group)
@@ -83,7 +86,8 @@ public final class ArbiterConnection implements AutoCloseable {
 
 					@Override
 					public void channelRead(ChannelHandlerContext ctx, Object message) {
-						if (message instanceof FileDescriptor received && descriptor.complete(received)) {
+						if (message instanceof FileDescriptor fd && received.add(fd) && received.size() == descriptors
+								&& descriptor.complete(List.copyOf(received))) {
 							// From now on the arbiter sends lines: its view of the server.
 							ctx.pipeline()
 								.addBefore(ctx.name(), "lines", new LineBasedFrameDecoder(MAX_VIEW_LINE))
@@ -119,7 +123,7 @@ public final class ArbiterConnection implements AutoCloseable {
 				.sync()
 				.channel();
 			channel.writeAndFlush(line("hello " + workerId));
-			FileDescriptor listening = descriptor.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			List<FileDescriptor> listening = descriptor.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 			self[0] = new ArbiterConnection(group, channel, listening);
 			return self[0];
 		}
@@ -148,9 +152,12 @@ public final class ArbiterConnection implements AutoCloseable {
 		return this.view;
 	}
 
-	/** The listening socket the arbiter shares with every worker. */
-	public FileDescriptor listening() {
-		return this.listening;
+	/**
+	 * A listening socket the arbiter shares with every worker: 0 the application's, 1 the
+	 * management server's.
+	 */
+	public FileDescriptor listening(int index) {
+		return this.listening.get(index);
 	}
 
 	/** Tells the arbiter the server is serving, then beats with {@code snapshot} every second. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -21,8 +22,8 @@ import io.netty.util.AttributeKey;
 
 /**
  * The arbiter's end of the control channel: a Unix domain socket in a directory only this user
- * can enter. A worker says {@code hello <id>}; it is sent the listening socket's descriptor
- * (SCM_RIGHTS), then says {@code ready} once serving and {@code beat ...} every second, and
+ * can enter. A worker says {@code hello <id>}; it is sent the listening sockets' descriptors
+ * (SCM_RIGHTS: the application's, then the management server's if there is one), then says {@code ready} once serving and {@code beat ...} every second, and
  * relays what an operator asks its actuator endpoint for; the arbiter sends {@code view ...}
  * every second. A connection that closes is a worker gone, or going.
  */
@@ -42,7 +43,7 @@ final class ControlServer implements AutoCloseable {
 		this.channel = channel;
 	}
 
-	static ControlServer bind(Path path, EventLoopGroup group, FileDescriptor listening, Messages messages)
+	static ControlServer bind(Path path, EventLoopGroup group, List<FileDescriptor> listening, Messages messages)
 			throws IOException {
 		Files.deleteIfExists(path);
 		ServerBootstrap bootstrap = new ServerBootstrap().group(group)
@@ -103,11 +104,11 @@ final class ControlServer implements AutoCloseable {
 
 	private static final class Handler extends SimpleChannelInboundHandler<String> {
 
-		private final FileDescriptor listening;
+		private final List<FileDescriptor> listening;
 
 		private final Messages messages;
 
-		Handler(FileDescriptor listening, Messages messages) {
+		Handler(List<FileDescriptor> listening, Messages messages) {
 			this.listening = listening;
 			this.messages = messages;
 		}
@@ -139,7 +140,9 @@ final class ControlServer implements AutoCloseable {
 				return;
 			}
 			ctx.channel().attr(WORKER).set(worker);
-			ctx.writeAndFlush(this.listening);
+			// The application's socket first, then the management server's if it has one.
+			this.listening.forEach(ctx::write);
+			ctx.flush();
 		}
 
 		private static int parseHello(String line) {

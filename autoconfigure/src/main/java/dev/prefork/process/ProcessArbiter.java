@@ -2,6 +2,7 @@ package dev.prefork.process;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -119,13 +121,18 @@ public final class ProcessArbiter {
 				new DefaultThreadFactory("prefork-control", true), EpollIoHandler.newFactory());
 		Thread killOnExit = new Thread(this::killEveryWorker, "prefork-kill-workers");
 		Runtime.getRuntime().addShutdownHook(killOnExit);
-		try (ListenSocket listen = ListenSocket.bind(listenAddress())) {
+		ProcessArbiterSettings.Listener management = this.settings.management();
+		try (ListenSocket listen = ListenSocket.bind(address(this.settings.address(), this.settings.port()));
+				ListenSocket managementListen = (management != null)
+						? ListenSocket.bind(address(management.address(), management.port())) : null) {
 			directory = Files.createTempDirectory("prefork-",
 					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-			try (ControlServer control = ControlServer.bind(directory.resolve("control.sock"), group,
-					listen.descriptor(), new Messages())) {
+			List<FileDescriptor> shared = (managementListen != null)
+					? List.of(listen.descriptor(), managementListen.descriptor()) : List.of(listen.descriptor());
+			try (ControlServer control = ControlServer.bind(directory.resolve("control.sock"), group, shared,
+					new Messages())) {
 				this.controlSocket = control.path();
-				return serve(listen);
+				return serve(listen, managementListen);
 			}
 		}
 		catch (IOException ex) {
@@ -147,7 +154,7 @@ public final class ProcessArbiter {
 		}
 	}
 
-	private int serve(ListenSocket listen) throws IOException {
+	private int serve(ListenSocket listen, @Nullable ListenSocket managementListen) throws IOException {
 		this.running = true;
 		ArbiterSignals.install(this::command);
 		logger.info("Arbiter booting " + this.target + " worker processes for port " + listen.port());
@@ -161,19 +168,27 @@ public final class ProcessArbiter {
 			return 1;
 		}
 		listen.listen(this.settings.backlog());
+		if (managementListen != null) {
+			managementListen.listen(this.settings.backlog());
+		}
 		logger.info(startedMessage(listen.address()));
+		if (managementListen != null) {
+			logger.info("Prefork arbiter listening on port " + managementListen.port()
+					+ " (http) for the management server at " + describe(managementListen.address()));
+		}
 		return loop();
 	}
 
-	private InetSocketAddress listenAddress() {
-		return (this.settings.address() != null) ? new InetSocketAddress(this.settings.address(), this.settings.port())
-				: new InetSocketAddress(this.settings.port());
+	private static InetSocketAddress address(@Nullable InetAddress address, int port) {
+		return (address != null) ? new InetSocketAddress(address, port) : new InetSocketAddress(port);
+	}
+
+	private static String describe(InetSocketAddress address) {
+		return address.getAddress().isAnyLocalAddress() ? "every address" : address.getAddress().getHostAddress();
 	}
 
 	private String startedMessage(InetSocketAddress address) {
-		String where = address.getAddress().isAnyLocalAddress() ? "every address"
-				: address.getAddress().getHostAddress();
-		return "Prefork arbiter listening on port " + address.getPort() + " (http) at " + where
+		return "Prefork arbiter listening on port " + address.getPort() + " (http) at " + describe(address)
 				+ ", process mode: " + this.target + " worker processes x " + this.settings.threads()
 				+ " threads, backlog " + this.settings.backlog() + ", timeout " + print(this.settings.timeout())
 				+ ", graceful-timeout " + print(this.settings.gracefulTimeout());
@@ -539,7 +554,7 @@ public final class ProcessArbiter {
 		int id = ++this.spawned;
 		try {
 			WorkerProcess worker = WorkerProcess.start(id, id, this.command, this.controlSocket, this.output,
-					this.settings.recycling());
+					this.settings);
 			this.current.put(id, worker);
 			logger.info("Booting worker " + id + " (pid " + worker.pid() + ")");
 			return worker;

@@ -20,9 +20,22 @@ import org.jspecify.annotations.Nullable;
  * @param gracefulTimeout how long a stopping worker may take to finish its requests before it is
  * killed ({@code spring.lifecycle.timeout-per-shutdown-phase})
  * @param recycling when a worker JVM is replaced by a fresh one
+ * @param management the management server's socket, shared like the application's, or
+ * {@code null} when the actuator is served on the application's port
  */
 public record ProcessArbiterSettings(int workers, int threads, @Nullable InetAddress address, int port, int backlog,
-		Duration timeout, Duration bootTimeout, Duration gracefulTimeout, Recycling recycling) {
+		Duration timeout, Duration bootTimeout, Duration gracefulTimeout, Recycling recycling,
+		@Nullable Listener management) {
+
+	/**
+	 * A second listening socket the arbiter binds and shares: the management server's.
+	 *
+	 * @param address address to listen on ({@code management.server.address}), {@code null} for every address
+	 * @param port port to listen on ({@code management.server.port}), 0 for any free one
+	 */
+	public record Listener(@Nullable InetAddress address, int port) {
+	}
+
 
 	/**
 	 * When a worker JVM is recycled: replaced by a new one (ready first), then stopped gracefully.

@@ -19,6 +19,12 @@ public final class WorkerCommand {
 	/** Environment variable with the worker's number (1, 2, ...). */
 	public static final String WORKER_ID = "PREFORK_WORKER_ID";
 
+	/**
+	 * Environment variable set when the arbiter also shares the management server's socket
+	 * ({@code management.server.port}): it is the second descriptor the worker is sent.
+	 */
+	public static final String MANAGEMENT_SOCKET = "PREFORK_MANAGEMENT_SOCKET";
+
 	private final List<String> command;
 
 	WorkerCommand(List<String> command) {

@@ -79,11 +79,15 @@ final class WorkerProcess {
 	}
 
 	static WorkerProcess start(int id, long age, WorkerCommand command, Path controlSocket, PrintStream output,
-			ProcessArbiterSettings.Recycling recycling) throws IOException {
+			ProcessArbiterSettings settings) throws IOException {
 		ProcessBuilder builder = new ProcessBuilder(command.command()).redirectErrorStream(true);
 		Map<String, String> environment = builder.environment();
 		environment.put(WorkerCommand.CONTROL_SOCKET, controlSocket.toString());
 		environment.put(WorkerCommand.WORKER_ID, Integer.toString(id));
+		if (settings.management() != null) {
+			environment.put(WorkerCommand.MANAGEMENT_SOCKET, "1");
+		}
+		ProcessArbiterSettings.Recycling recycling = settings.recycling();
 		Process process = builder.start();
 		process.getOutputStream().close();
 		return new WorkerProcess(id, age, process,

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.netty.channel.ChannelOption;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -320,6 +322,14 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 	 */
 	public void setProcessWorker(@Nullable ProcessWorker processWorker) {
 		this.settings.processWorker(processWorker);
+	}
+
+	/**
+	 * Serves on a listening socket handed over (process mode's management server, on the socket
+	 * the arbiter shares) instead of binding {@code port}; {@code null} binds as usual.
+	 */
+	public void setInheritedListener(@Nullable Supplier<FileDescriptor> inheritedListener) {
+		this.settings.inheritedListener(inheritedListener);
 	}
 
 	public void setLifecycleTimeout(@Nullable Duration lifecycleTimeout) {

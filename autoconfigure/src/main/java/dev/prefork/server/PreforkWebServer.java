@@ -9,7 +9,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
+import io.netty.channel.unix.FileDescriptor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -144,13 +146,29 @@ public class PreforkWebServer implements WebServer {
 	 * process arbiter hands over, asked for here so that a worker that cannot get it fails to start.
 	 */
 	private LoopResources loopsFor(@Nullable ProcessWorker worker) throws IOException {
+		Supplier<FileDescriptor> inherited = this.settings.inheritedListener();
+		if (inherited != null) {
+			return new InheritedListenerLoops(this.loops, inherited.get());
+		}
 		if (worker == null) {
 			return this.loops;
 		}
 		ArbiterConnection connection = ArbiterConnection.connect(worker.controlSocket(), worker.id(),
-				Duration.ofSeconds(30), () -> halt("the process arbiter is gone"), this::publishView);
+				worker.sharesManagementSocket() ? 2 : 1, Duration.ofSeconds(30),
+				() -> halt("the process arbiter is gone"), this::publishView);
 		this.arbiterConnection = connection;
-		return new InheritedListenerLoops(this.loops, connection.listening());
+		return new InheritedListenerLoops(this.loops, connection.listening(0));
+	}
+
+	/**
+	 * In process mode with a management port, the management server's listening socket the
+	 * arbiter shares; {@code null} otherwise.
+	 */
+	public @Nullable FileDescriptor getManagementSocket() {
+		ArbiterConnection connection = this.arbiterConnection;
+		ProcessWorker worker = this.settings.processWorker();
+		return (connection != null && worker != null && worker.sharesManagementSocket()) ? connection.listening(1)
+				: null;
 	}
 
 	/** What this worker JVM tells the process arbiter every second. */

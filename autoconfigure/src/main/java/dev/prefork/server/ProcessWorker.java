@@ -4,10 +4,12 @@ import java.nio.file.Path;
 
 /**
  * That this JVM is a worker of a process arbiter (process mode): the control socket to ask for
- * the listening socket on, and the worker's number.
+ * the listening sockets on, and the worker's number.
  *
  * @param controlSocket the arbiter's control socket
  * @param id the worker's number
+ * @param sharesManagementSocket whether the arbiter also shares the management server's socket
+ * ({@code management.server.port}), which this JVM's management server then serves on
  */
-public record ProcessWorker(Path controlSocket, int id) {
+public record ProcessWorker(Path controlSocket, int id, boolean sharesManagementSocket) {
 }

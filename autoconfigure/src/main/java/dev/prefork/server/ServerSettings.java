@@ -3,7 +3,9 @@ package dev.prefork.server;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Set;
+import java.util.function.Supplier;
 
+import io.netty.channel.unix.FileDescriptor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -127,6 +129,8 @@ public final class ServerSettings {
 
 	private final @Nullable ProcessWorker processWorker;
 
+	private final @Nullable Supplier<FileDescriptor> inheritedListener;
+
 	private final boolean accessLogEnabled;
 
 	private final AccessLogFormat accessLogFormat;
@@ -159,6 +163,7 @@ public final class ServerSettings {
 		this.managementServer = builder.managementServer;
 		this.headerSectionLimit = builder.headerSectionLimit;
 		this.processWorker = builder.processWorker;
+		this.inheritedListener = builder.inheritedListener;
 		this.accessLogEnabled = builder.accessLogEnabled;
 		this.accessLogFormat = builder.accessLogFormat;
 	}
@@ -285,6 +290,11 @@ public final class ServerSettings {
 	/** The process arbiter this JVM is a worker of, or {@code null} in thread mode. */
 	public @Nullable ProcessWorker processWorker() {
 		return this.processWorker;
+	}
+
+	/** A listening socket handed over to serve on instead of binding one, or {@code null}. */
+	public @Nullable Supplier<FileDescriptor> inheritedListener() {
+		return this.inheritedListener;
 	}
 
 	/** Whether every finished request is logged to the {@code dev.prefork.access} category. */
@@ -433,6 +443,8 @@ public final class ServerSettings {
 		private @Nullable Integer headerSectionLimit;
 
 		private @Nullable ProcessWorker processWorker;
+
+		private @Nullable Supplier<FileDescriptor> inheritedListener;
 
 		private boolean accessLogEnabled;
 
@@ -587,6 +599,11 @@ public final class ServerSettings {
 		Builder headerSectionLimit(@Nullable Integer headerSectionLimit) {
 			this.headerSectionLimit = (headerSectionLimit != null) ? SettingRange.count(
 					"header-section-limit", headerSectionLimit, MIN_HEADER_SECTION_LIMIT, MAX_HEADER_SECTION_LIMIT) : null;
+			return this;
+		}
+
+		Builder inheritedListener(@Nullable Supplier<FileDescriptor> inheritedListener) {
+			this.inheritedListener = inheritedListener;
 			return this;
 		}
 

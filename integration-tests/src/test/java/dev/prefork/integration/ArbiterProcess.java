@@ -37,7 +37,10 @@ final class ArbiterProcess implements AutoCloseable {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
-	private static final Pattern LISTENING = Pattern.compile("Prefork arbiter listening on port (\\d+)");
+	private static final Pattern LISTENING = Pattern.compile("Prefork arbiter listening on port (\\d+) \\(http\\) at");
+
+	private static final Pattern MANAGEMENT_LISTENING = Pattern
+		.compile("Prefork arbiter listening on port (\\d+) \\(http\\) for the management server");
 
 	private final Process process;
 
@@ -99,6 +102,17 @@ final class ArbiterProcess implements AutoCloseable {
 		return this.port;
 	}
 
+	/** The management server's port the arbiter shares, from its log; -1 if it has none. */
+	int managementPort() throws IOException {
+		Matcher matcher = MANAGEMENT_LISTENING.matcher(log());
+		return matcher.find() ? Integer.parseInt(matcher.group(1)) : -1;
+	}
+
+	/** {@code GET path} on {@code port}, as {@link #get} does on the application's port. */
+	String get(int port, String path) {
+		return send(port, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+	}
+
 	long pid() {
 		return this.process.pid();
 	}
@@ -146,7 +160,11 @@ final class ArbiterProcess implements AutoCloseable {
 	}
 
 	private String send(String request) {
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+		return send(this.port, request);
+	}
+
+	private String send(int port, String request) {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
 			socket.setSoTimeout(10_000);
 			OutputStream out = socket.getOutputStream();
 			out.write(request.getBytes(StandardCharsets.UTF_8));

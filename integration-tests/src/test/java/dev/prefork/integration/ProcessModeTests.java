@@ -146,6 +146,27 @@ class ProcessModeTests {
 	}
 
 	@Test
+	void aManagementPortIsSharedByTheArbiterLikeTheApplicationsPort() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=2", EXPOSE_ENDPOINT, "--management.server.port=0",
+				"--management.server.address=127.0.0.1")) {
+			int managementPort = arbiter.managementPort();
+			assertThat(managementPort).isPositive().isNotEqualTo(arbiter.port());
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				String body = arbiter.get(managementPort, "/actuator/prefork");
+				return body != null && JSON.readTree(body).path("processes").path("workers").size() == 2;
+			});
+			assertThat(arbiter.get("/actuator/prefork")).as("no actuator on the application's port").isNull();
+			Set<String> answeredBy = new TreeSet<>();
+			for (int i = 0; i < 40 && answeredBy.size() < 2; i++) {
+				answeredBy.add(JSON.readTree(arbiter.get(managementPort, "/actuator/prefork"))
+					.path("workers").path(0).path("startedAt").asString());
+			}
+			assertThat(answeredBy).as("answered by either worker JVM's management server").hasSize(2);
+		}
+	}
+
+	@Test
 	void signalsAndTheEndpointScaleAndRestartTheWorkerJvms() throws Exception {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=1",
 				"--prefork.threads=2", EXPOSE_ENDPOINT, "--management.endpoint.prefork.access=unrestricted")) {
