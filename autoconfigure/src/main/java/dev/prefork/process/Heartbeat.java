@@ -11,22 +11,23 @@ import org.jspecify.annotations.Nullable;
  * @param busy threads running a request
  * @param completed requests finished since the worker started
  * @param inFlight requests admitted and not finished
+ * @param connections connections open on the worker
  */
-public record Heartbeat(int threads, int busy, long completed, int inFlight) {
+public record Heartbeat(int threads, int busy, long completed, int inFlight, int connections) {
 
 	/** The line a worker sends after {@code beat }. */
 	public String format() {
-		return this.threads + " " + this.busy + " " + this.completed + " " + this.inFlight;
+		return this.threads + " " + this.busy + " " + this.completed + " " + this.inFlight + " " + this.connections;
 	}
 
 	static @Nullable Heartbeat parse(String text) {
 		String[] parts = text.trim().split(" ");
-		if (parts.length != 4) {
+		if (parts.length != 5) {
 			return null;
 		}
 		try {
 			return new Heartbeat(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Long.parseLong(parts[2]),
-					Integer.parseInt(parts[3]));
+					Integer.parseInt(parts[3]), Integer.parseInt(parts[4]));
 		}
 		catch (NumberFormatException ex) {
 			return null;

@@ -36,9 +36,10 @@ public record ProcessView(long arbiterPid, int target, long spawned, long totalR
 	 * @param busyThreads its threads running a request
 	 * @param threads its request threads
 	 * @param privateMemory its private memory in bytes (0 where the platform does not tell)
+	 * @param connections connections open on it
 	 */
 	public record Worker(int id, long pid, String state, long uptimeMillis, long requests, int inFlight,
-			int busyThreads, int threads, long privateMemory) {
+			int busyThreads, int threads, long privateMemory, int connections) {
 	}
 
 	/** The line sent after {@code view }: totals, then one group per worker. */
@@ -54,7 +55,8 @@ public record ProcessView(long arbiterPid, int target, long spawned, long totalR
 				.append(worker.id()).append(',').append(worker.pid()).append(',').append(worker.state()).append(',')
 				.append(worker.uptimeMillis()).append(',').append(worker.requests()).append(',')
 				.append(worker.inFlight()).append(',').append(worker.busyThreads()).append(',')
-				.append(worker.threads()).append(',').append(worker.privateMemory());
+				.append(worker.threads()).append(',').append(worker.privateMemory()).append(',')
+				.append(worker.connections());
 		}
 		return line.toString();
 	}
@@ -77,7 +79,8 @@ public record ProcessView(long arbiterPid, int target, long spawned, long totalR
 				String[] fields = parts[i].split(",");
 				workers.add(new Worker(Integer.parseInt(fields[0]), Long.parseLong(fields[1]), fields[2],
 						Long.parseLong(fields[3]), Long.parseLong(fields[4]), Integer.parseInt(fields[5]),
-						Integer.parseInt(fields[6]), Integer.parseInt(fields[7]), Long.parseLong(fields[8])));
+						Integer.parseInt(fields[6]), Integer.parseInt(fields[7]), Long.parseLong(fields[8]),
+						Integer.parseInt(fields[9])));
 			}
 			return new ProcessView(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), Long.parseLong(parts[2]),
 					Long.parseLong(parts[3]), Map.copyOf(exits), List.copyOf(workers));

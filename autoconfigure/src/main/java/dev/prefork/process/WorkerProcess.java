@@ -168,7 +168,7 @@ final class WorkerProcess {
 		return new ProcessView.Worker(this.id, pid(), this.state.name().toLowerCase(Locale.ROOT),
 				TimeUnit.NANOSECONDS.toMillis(now - this.startedNanos), (beat != null) ? beat.completed() : 0,
 				(beat != null) ? beat.inFlight() : 0, (beat != null) ? beat.busy() : 0,
-				(beat != null) ? beat.threads() : 0, PrivateMemory.of(pid()));
+				(beat != null) ? beat.threads() : 0, PrivateMemory.of(pid()), (beat != null) ? beat.connections() : 0);
 	}
 
 	/** Requests this worker had finished when it last reported. */

@@ -5,12 +5,16 @@ import java.time.Duration;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.FileDescriptor;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.resources.LoopResources;
 
@@ -26,9 +30,13 @@ final class InheritedListenerLoops implements LoopResources {
 
 	private final FileDescriptor listening;
 
-	InheritedListenerLoops(LoopResources delegate, FileDescriptor listening) {
+	private final @Nullable OpenConnections connections;
+
+	/** {@code connections} counts the connections accepted on it, if not {@code null}. */
+	InheritedListenerLoops(LoopResources delegate, FileDescriptor listening, @Nullable OpenConnections connections) {
 		this.delegate = delegate;
 		this.listening = listening;
+		this.connections = connections;
 	}
 
 	@Override
@@ -38,6 +46,11 @@ final class InheritedListenerLoops implements LoopResources {
 			return this.delegate.onChannel(type, group);
 		}
 		EpollServerSocketChannel channel = new EpollServerSocketChannel(this.listening.intValue());
+		// One connection per wake-up, level-triggered: every worker JVM waiting is woken while
+		// connections wait (there is no EPOLLEXCLUSIVE), so taking one and going back lets the
+		// others take the next ones, instead of the first awake draining a burst (up to 16).
+		channel.config().setOption(ChannelOption.MAX_MESSAGES_PER_READ, 1);
+		channel.config().setOption(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED);
 		channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
 
 			@Override
@@ -46,6 +59,9 @@ final class InheritedListenerLoops implements LoopResources {
 			}
 
 		});
+		if (this.connections != null) {
+			channel.pipeline().addFirst(this.connections);
+		}
 		return (C) channel;
 	}
 

@@ -74,6 +74,9 @@ public class PreforkWebServer implements WebServer {
 
 	private final List<Consumer<ProcessView>> processViewListeners = new CopyOnWriteArrayList<>();
 
+	/** Process mode: connections this worker JVM took from the shared socket and has open. */
+	private final OpenConnections openConnections = new OpenConnections();
+
 	PreforkWebServer(HttpServer httpServer, Endpoint endpoint,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
 			ServerSettings settings, @Nullable AccessLog accessLog, Shutdown shutdown, @Nullable Duration lifecycleTimeout, WorkerInitializer initializer,
@@ -148,7 +151,7 @@ public class PreforkWebServer implements WebServer {
 	private LoopResources loopsFor(@Nullable ProcessWorker worker) throws IOException {
 		Supplier<FileDescriptor> inherited = this.settings.inheritedListener();
 		if (inherited != null) {
-			return new InheritedListenerLoops(this.loops, inherited.get());
+			return new InheritedListenerLoops(this.loops, inherited.get(), null);
 		}
 		if (worker == null) {
 			return this.loops;
@@ -157,7 +160,7 @@ public class PreforkWebServer implements WebServer {
 				worker.sharesManagementSocket() ? 2 : 1, Duration.ofSeconds(30),
 				() -> halt("the process arbiter is gone"), this::publishView);
 		this.arbiterConnection = connection;
-		return new InheritedListenerLoops(this.loops, connection.listening(0));
+		return new InheritedListenerLoops(this.loops, connection.listening(0), this.openConnections);
 	}
 
 	/**
@@ -176,7 +179,7 @@ public class PreforkWebServer implements WebServer {
 		List<Worker> workers = this.arbiter.getWorkers();
 		return new Heartbeat(workers.stream().mapToInt(Worker::getThreads).sum(),
 				workers.stream().mapToInt(Worker::getBusyThreads).sum(), this.arbiter.getTotalRequests(),
-				this.arbiter.getInFlight());
+				this.arbiter.getInFlight(), this.openConnections.count());
 	}
 
 	/**
