@@ -83,6 +83,17 @@ class AccessLogTests {
 	}
 
 	@Test
+	void forwardedClientAddressIsEscapedSoThatItCannotForgeALine() throws Exception {
+		try (AccessLogCapture log = new AccessLogCapture(); TestServer server = start((factory) -> {
+			factory.setUseForwardHeaders(true);
+			factory.setAccessLogFormat("%(h)s \"%(r)s\" %(s)s");
+		}); RawHttp raw = new RawHttp(server.port())) {
+			raw.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 1.2.3.4\" - - [fake\r\n\r\n").readResponse();
+			assertThat(log.single()).isEqualTo("1.2.3.4\\x22 - - [fake \"GET /hello HTTP/1.1\" 200");
+		}
+	}
+
+	@Test
 	void requestRefusedForOverloadIsLoggedAs503WithoutAWorker() throws Exception {
 		try (AccessLogCapture log = new AccessLogCapture(); TestServer server = start((factory) -> {
 			factory.setWorkers(1);
