@@ -13,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import org.apache.commons.logging.Log;
@@ -681,9 +682,11 @@ final class RequestTask implements Runnable {
 		int workerId = (worker == null || state == REFUSED) ? AccessLogEntry.NO_WORKER : worker.getId();
 		HttpHeaders requestHeaders = this.request.requestHeaders();
 		HttpHeaders responseHeaders = this.response.responseHeaders();
+		// The application writes a HEAD response's body as for a GET; reactor-netty sends none of it.
+		long bytes = HttpMethod.HEAD.equals(this.request.method()) ? 0 : this.bodyBytes;
 		return new AccessLogEntry(this.request.remoteAddress(), this.request.method().name(), this.request.uri(),
-				this.request.protocol(), loggedStatus(state), this.bodyBytes, System.nanoTime() - this.admittedNanos,
-				workerId, requestHeaders::get, responseHeaders::get);
+				this.request.protocol(), loggedStatus(state), bytes, System.nanoTime() - this.admittedNanos, workerId,
+				requestHeaders::get, responseHeaders::get);
 	}
 
 	/**

@@ -83,6 +83,19 @@ class AccessLogTests {
 	}
 
 	@Test
+	void headResponseIsLoggedWithoutTheBodyItNeverSends() throws Exception {
+		try (AccessLogCapture log = new AccessLogCapture();
+				TestServer server = start((factory) -> factory.setWorkers(1));
+				RawHttp raw = new RawHttp(server.port())) {
+			RawHttp.Response response = raw.send("HEAD /big?bytes=1000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+				.readResponse();
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.body()).isEmpty(); // read to the close: no body on the wire
+			assertThat(log.single()).isEqualTo("HEAD /big bytes=1000 HTTP/1.1 200 0 w1");
+		}
+	}
+
+	@Test
 	void forwardedClientAddressIsEscapedSoThatItCannotForgeALine() throws Exception {
 		try (AccessLogCapture log = new AccessLogCapture(); TestServer server = start((factory) -> {
 			factory.setUseForwardHeaders(true);
