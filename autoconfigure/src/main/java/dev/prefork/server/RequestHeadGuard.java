@@ -62,6 +62,12 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 	/** A head the decoder could not read, which reactor-netty answers; for the access log. */
 	private @Nullable RefusedRequest undecodedHead;
 
+	/**
+	 * Whether the body of the last request read could not be decoded while its answer was still
+	 * owed: reactor-netty answers it with a status of its own (400) and closes, for the access log.
+	 */
+	private boolean bodyUndecoded;
+
 	/** Status of the final response being written. */
 	private int responseStatus;
 
@@ -95,6 +101,11 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 			ReferenceCountUtil.release(msg);
 		}
 		else {
+			if (this.accessLog != null && this.pending > 0 && msg instanceof HttpContent content
+					&& content.decoderResult().isFailure()) {
+				// The decoder reads nothing more on this connection: the last answer owed is this request's.
+				this.bodyUndecoded = true;
+			}
 			ctx.fireChannelRead(msg);
 		}
 		if (last) {
@@ -158,6 +169,9 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 		}
 		if (msg instanceof HttpResponse response) {
 			this.responseStatus = response.status().code();
+			if (this.bodyUndecoded && this.pending == 1) {
+				RequestTask.statusSent(ctx.channel(), this.responseStatus);
+			}
 		}
 		RefusedRequest undecoded = this.undecodedHead;
 		if (undecoded != null && this.pending == 1 && msg instanceof LastHttpContent && !this.interimOpen) {

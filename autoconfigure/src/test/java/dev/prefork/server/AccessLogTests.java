@@ -83,6 +83,18 @@ class AccessLogTests {
 	}
 
 	@Test
+	void requestWhoseChunkedBodyCannotBeDecodedIsLoggedWithTheStatusTheDecoderAnswered() throws Exception {
+		try (AccessLogCapture log = new AccessLogCapture();
+				TestServer server = start((factory) -> factory.setWorkers(1));
+				RawHttp raw = new RawHttp(server.port())) {
+			RawHttp.Response response = raw.send("POST /echo-thread HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+					+ "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\n").readResponse();
+			assertThat(response.status()).isEqualTo(400);
+			assertThat(log.single()).isEqualTo("POST /echo-thread - HTTP/1.1 400 0 w1");
+		}
+	}
+
+	@Test
 	void headResponseIsLoggedWithoutTheBodyItNeverSends() throws Exception {
 		try (AccessLogCapture log = new AccessLogCapture();
 				TestServer server = start((factory) -> factory.setWorkers(1));
