@@ -158,11 +158,16 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 			// 100 Continue (a FullHttpResponse, hence also a LastHttpContent) and other interim
 			// responses precede the final response: the request is still owed its answer.
 			this.interimOpen = !(msg instanceof LastHttpContent);
+			boolean switching = response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code();
+			String protocol = switching ? response.headers().get(HttpHeaderNames.UPGRADE) : null;
+			if (this.accessLog != null && "websocket".equalsIgnoreCase(protocol)) {
+				// reactor-netty's own handshake answer: the request's response still says 200.
+				RequestTask.statusSent(ctx.channel(), HttpResponseStatus.SWITCHING_PROTOCOLS.code());
+			}
 			ctx.write(msg, promise);
-			if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+			if (switching) {
 				// Upgrade: h2c (or a WebSocket handshake): the codec is taken out next, and what
 				// follows on this connection is no longer HTTP/1.1.
-				String protocol = response.headers().get(HttpHeaderNames.UPGRADE);
 				this.guards.upgraded(ctx.pipeline(), (protocol != null) ? protocol : "");
 			}
 			return;

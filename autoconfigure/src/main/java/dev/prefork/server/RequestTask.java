@@ -182,8 +182,8 @@ final class RequestTask implements Runnable {
 	/**
 	 * Tells the request whose answer the connection is writing the status that went out, where
 	 * its response does not know it: the {@code 400} reactor-netty sends for a body the decoder
-	 * could not read. Only while the access log is on; called on the connection's event loop,
-	 * before the request can finish.
+	 * could not read, the {@code 101} of a WebSocket handshake. Only while the access log is on;
+	 * called on the connection's event loop, before the request can finish.
 	 */
 	static void statusSent(Channel channel, int status) {
 		RequestTask task = channel.attr(ANSWERING).get();
