@@ -110,7 +110,8 @@ final class AccessLogFormat {
 			}
 		}
 		return switch (atom) {
-			case "h" -> (line, entry, format) -> line.append(entry.remoteAddress());
+			// Escaped too: with forwarded headers trusted, the address is what X-Forwarded-For said.
+			case "h" -> (line, entry, format) -> escaped(line, entry.remoteAddress());
 			case "l", "u" -> (line, entry, format) -> line.append('-');
 			case "t" -> (line, entry, format) -> format.appendTime(line, entry);
 			case "r" -> (line, entry, format) -> requestLine(line, entry);

@@ -164,6 +164,11 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 	 * codec keeps what it parsed to itself), so that a head cut off by the timeout is logged with
 	 * its request line as gunicorn would have read it. Only the line is kept, up to
 	 * {@code limit-request-line} bytes: a longer one the decoder refuses with 414 anyway.
+	 * <p>
+	 * A head whose first bytes came in the read that ended the previous request is captured from
+	 * the next read on, so cut off at its start: this handler sees those bytes before the codec has
+	 * told where the previous request ended, and the codec keeps what is left to itself (a known
+	 * limitation, in the README).
 	 */
 	static final class RequestLineCapture {
 

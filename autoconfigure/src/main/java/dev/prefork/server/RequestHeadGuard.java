@@ -62,6 +62,12 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 	/** A head the decoder could not read, which reactor-netty answers; for the access log. */
 	private @Nullable RefusedRequest undecodedHead;
 
+	/**
+	 * Whether the body of the last request read could not be decoded while its answer was still
+	 * owed: reactor-netty answers it with a status of its own (400) and closes, for the access log.
+	 */
+	private boolean bodyUndecoded;
+
 	/** Status of the final response being written. */
 	private int responseStatus;
 
@@ -95,6 +101,11 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 			ReferenceCountUtil.release(msg);
 		}
 		else {
+			if (this.accessLog != null && this.pending > 0 && msg instanceof HttpContent content
+					&& content.decoderResult().isFailure()) {
+				// The decoder reads nothing more on this connection: the last answer owed is this request's.
+				this.bodyUndecoded = true;
+			}
 			ctx.fireChannelRead(msg);
 		}
 		if (last) {
@@ -147,17 +158,25 @@ final class RequestHeadGuard extends ChannelDuplexHandler {
 			// 100 Continue (a FullHttpResponse, hence also a LastHttpContent) and other interim
 			// responses precede the final response: the request is still owed its answer.
 			this.interimOpen = !(msg instanceof LastHttpContent);
+			boolean switching = response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code();
+			String protocol = switching ? response.headers().get(HttpHeaderNames.UPGRADE) : null;
+			if (this.accessLog != null && "websocket".equalsIgnoreCase(protocol)) {
+				// reactor-netty's own handshake answer: the request's response still says 200.
+				RequestTask.statusSent(ctx.channel(), HttpResponseStatus.SWITCHING_PROTOCOLS.code());
+			}
 			ctx.write(msg, promise);
-			if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+			if (switching) {
 				// Upgrade: h2c (or a WebSocket handshake): the codec is taken out next, and what
 				// follows on this connection is no longer HTTP/1.1.
-				String protocol = response.headers().get(HttpHeaderNames.UPGRADE);
 				this.guards.upgraded(ctx.pipeline(), (protocol != null) ? protocol : "");
 			}
 			return;
 		}
 		if (msg instanceof HttpResponse response) {
 			this.responseStatus = response.status().code();
+			if (this.bodyUndecoded && this.pending == 1) {
+				RequestTask.statusSent(ctx.channel(), this.responseStatus);
+			}
 		}
 		RefusedRequest undecoded = this.undecodedHead;
 		if (undecoded != null && this.pending == 1 && msg instanceof LastHttpContent && !this.interimOpen) {

@@ -13,8 +13,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AttributeKey;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -70,6 +72,12 @@ final class RequestTask implements Runnable {
 	 * before its answer began (nginx's convention).
 	 */
 	private static final int CLIENT_CLOSED_REQUEST = 499;
+
+	/**
+	 * The request whose answer an HTTP/1.1 connection is writing, for the access log only: requests
+	 * on a connection are dispatched one at a time, each once the previous one's answer is written.
+	 */
+	private static final AttributeKey<RequestTask> ANSWERING = AttributeKey.valueOf("prefork.answering");
 
 	/** A field updater rather than an AtomicBoolean: no object per request while the log is off. */
 	private static final AtomicIntegerFieldUpdater<RequestTask> LOGGED = AtomicIntegerFieldUpdater
@@ -133,6 +141,9 @@ final class RequestTask implements Runnable {
 	 */
 	private volatile long bodyBytes;
 
+	/** The status the connection saw sent where the response does not know it, or 0. */
+	private volatile int statusSent;
+
 	RequestTask(HttpServerRequest request, HttpServerResponse response,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
 			MonoSink<Void> sink, RequestOutcomes outcomes, List<RequestHook> hooks, @Nullable AccessLog accessLog) {
@@ -161,6 +172,23 @@ final class RequestTask implements Runnable {
 		}
 		else {
 			this.responseEnded = true;
+		}
+		Channel channel = channel();
+		if (this.accessLog != null && channel != null && !(channel instanceof Http2StreamChannel)) {
+			channel.attr(ANSWERING).set(this);
+		}
+	}
+
+	/**
+	 * Tells the request whose answer the connection is writing the status that went out, where
+	 * its response does not know it: the {@code 400} reactor-netty sends for a body the decoder
+	 * could not read, the {@code 101} of a WebSocket handshake. Only while the access log is on;
+	 * called on the connection's event loop, before the request can finish.
+	 */
+	static void statusSent(Channel channel, int status) {
+		RequestTask task = channel.attr(ANSWERING).get();
+		if (task != null) {
+			task.statusSent = status;
 		}
 	}
 
@@ -668,6 +696,10 @@ final class RequestTask implements Runnable {
 		if (accessLog != null && LOGGED.compareAndSet(this, 0, 1)) {
 			// Before the worker hears of it: whoever waits for in-flight to reach 0 finds the line.
 			accessLog.log(this::accessLogEntry);
+			Channel channel = channel();
+			if (channel != null) {
+				channel.attr(ANSWERING).compareAndSet(this, null); // an idle connection holds no request
+			}
 		}
 		Worker worker = this.worker;
 		if (worker != null && this.finished.compareAndSet(false, true)) {
@@ -681,16 +713,23 @@ final class RequestTask implements Runnable {
 		int workerId = (worker == null || state == REFUSED) ? AccessLogEntry.NO_WORKER : worker.getId();
 		HttpHeaders requestHeaders = this.request.requestHeaders();
 		HttpHeaders responseHeaders = this.response.responseHeaders();
+		// The application writes a HEAD response's body as for a GET; reactor-netty sends none of it.
+		long bytes = HttpMethod.HEAD.equals(this.request.method()) ? 0 : this.bodyBytes;
 		return new AccessLogEntry(this.request.remoteAddress(), this.request.method().name(), this.request.uri(),
-				this.request.protocol(), loggedStatus(state), this.bodyBytes, System.nanoTime() - this.admittedNanos,
-				workerId, requestHeaders::get, responseHeaders::get);
+				this.request.protocol(), loggedStatus(state), bytes, System.nanoTime() - this.admittedNanos, workerId,
+				requestHeaders::get, responseHeaders::get);
 	}
 
 	/**
-	 * The status the client got: the application's once its answer began (a stream cut short keeps
-	 * the status it was sent with), else the server's own 503, or 499 when the client left first.
+	 * The status the client got: the one the connection saw go out where the response does not
+	 * know it, the application's once its answer began (a stream cut short keeps the status it was
+	 * sent with), else the server's own 503, or 499 when the client left first.
 	 */
 	private int loggedStatus(int state) {
+		int sent = this.statusSent;
+		if (sent != 0) {
+			return sent;
+		}
 		if (state == DONE || this.committed) {
 			return this.response.status().code();
 		}

@@ -42,6 +42,14 @@ class AccessLogFormatTests {
 			.isEqualTo("- GET http://h:8/p HTTP/1.1 /p q - 0 -");
 	}
 
+	@Test
+	void forwardedClientAddressIsEscapedAsTheClientSentIt() {
+		AccessLogEntry entry = new AccessLogEntry(InetSocketAddress.createUnresolved("1.2.3.4\" - - [fake", 0), "GET",
+				"/", "HTTP/1.1", 200, 0, 0, 1, AccessLogEntry.Headers.NONE, AccessLogEntry.Headers.NONE);
+		assertThat(AccessLogFormat.parse("%(h)s \"%(r)s\"").format(entry))
+			.isEqualTo("1.2.3.4\\x22 - - [fake \"GET / HTTP/1.1\"");
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "%(x)s", "%(h)s %(hh)s", "%(h)", "%h", "100%", "%({}i)s", "%({name}e)s", "" })
 	void formatThatIsNotOneFailsNamingTheSetting(String format) {

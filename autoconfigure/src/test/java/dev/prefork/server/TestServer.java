@@ -28,6 +28,7 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+import static org.springframework.web.reactive.function.server.RequestPredicates.HEAD;
 import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
 
 /**
@@ -111,7 +112,7 @@ final class TestServer implements AutoCloseable {
 			self[0].count("/stubborn");
 			sleepIgnoringInterrupts(Long.parseLong(request.queryParam("ms").orElse("3000")));
 			return ServerResponse.ok().bodyValue("done");
-		}).andRoute(GET("/big"), (request) -> {
+		}).andRoute(GET("/big").or(HEAD("/big")), (request) -> {
 			self[0].count("/big");
 			return ServerResponse.ok().bodyValue(new byte[Integer.parseInt(request.queryParam("bytes").orElse("1000"))]);
 		}).andRoute(POST("/echo-thread"), (request) -> request.bodyToMono(String.class)

@@ -6,14 +6,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.GracefulShutdownResult;
@@ -151,6 +157,32 @@ class WebSocketTests {
 		assertThat(connect("/echo").exchange("after")).startsWith("after on prefork-w1-t");
 	}
 
+	/**
+	 * The access log has one line per session, written when it ends, with the status its client
+	 * got for the handshake: {@code 101}, whether the session closed cleanly or with a reset.
+	 */
+	@Test
+	void eachSessionIsLoggedOnceItEndsWithTheSwitchingProtocolsItsClientGot() throws Exception {
+		this.context = new SpringApplicationBuilder(WebSocketApplication.class).run("--server.port=0",
+				"--prefork.workers=1", "--prefork.access-log.enabled=true",
+				"--prefork.access-log.format=%(r)s %(s)s %(B)s %(w)s");
+		try (AccessLogLines log = new AccessLogLines()) { // once Boot has set its logging up
+			Session session = connect("/echo");
+			assertThat(session.exchange("hello")).startsWith("hello on prefork-w1-t");
+			assertThat(log.lines()).isEmpty(); // the session has not ended
+			session.socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+			assertThat(session.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
+			assertThat(log.awaitLines(1)).containsExactly("GET /echo HTTP/1.1 101 0 w1");
+			RawWebSocket reset = new RawWebSocket(server().getPort(), "/echo");
+			reset.sendText("hi");
+			reset.reset();
+			assertThat(log.awaitLines(2)).containsExactly("GET /echo HTTP/1.1 101 0 w1", "GET /echo HTTP/1.1 101 0 w1");
+			Worker worker = server().getArbiter().getWorkers().get(0);
+			await().until(() -> worker.getWebSockets() == 0 && worker.getInFlight() == 0);
+			assertThat(log.lines()).hasSize(2);
+		}
+	}
+
 	private void start() {
 		this.context = new SpringApplicationBuilder(WebSocketApplication.class).run("--server.port=0",
 				"--prefork.workers=1", "--prefork.threads=2", "--server.shutdown=graceful");
@@ -168,6 +200,41 @@ class WebSocketTests {
 
 	private URI uri(String scheme, String path) {
 		return URI.create(scheme + "://127.0.0.1:" + server().getPort() + path);
+	}
+
+	/** The lines written to the access-log category while it is open, as a Logback appender gets them. */
+	private static final class AccessLogLines extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+
+		private final List<String> lines = new CopyOnWriteArrayList<>();
+
+		private final Logger logger = (Logger) LoggerFactory.getLogger("dev.prefork.access");
+
+		AccessLogLines() {
+			setContext(this.logger.getLoggerContext());
+			start();
+			this.logger.addAppender(this);
+		}
+
+		@Override
+		protected void append(ILoggingEvent event) {
+			this.lines.add(event.getFormattedMessage());
+		}
+
+		List<String> lines() {
+			return List.copyOf(this.lines);
+		}
+
+		List<String> awaitLines(int count) {
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.lines.size() >= count);
+			return lines();
+		}
+
+		@Override
+		public void close() {
+			this.logger.detachAppender(this);
+			stop();
+		}
+
 	}
 
 	/** One client session: the messages it received, and the close code it got. */
