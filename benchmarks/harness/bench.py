@@ -75,6 +75,12 @@ SERVERS = [
            CPU_N_JAVA, SAMPLE_JAR,
            "threads = the blocking concurrency of the c=64 scenarios; queue-capacity = threads, so a "
            "queued request waits at most about one service time"),
+    Server("prefork-processes", "Prefork (2 worker JVMs)", 16, "2 worker JVMs x 8 threads + queue 64 each",
+           ["java", *JVM_FLAGS, "-jar", "{jar}", "--server.port={port}", "--server.address=127.0.0.1", NO_ACTUATOR,
+            "--prefork.mode=processes", "--prefork.workers=2"],
+           CPU_N_JAVA, SAMPLE_JAR,
+           "the sample app in process mode: an arbiter and 2 worker JVMs (JVM flags inherited) of one in-JVM "
+           "worker x 8 threads each, the same total threads as Prefork (default)"),
     Server("stock", "stock reactor-netty", 16, "boundedElastic: 16 threads + queue 100000",
            ["java", *JVM_FLAGS, "-Dreactor.schedulers.defaultBoundedElasticSize=16", "-jar", "{jar}",
             "--server.port={port}", "--server.address=127.0.0.1", "--prefork.enabled=false", NO_ACTUATOR],
