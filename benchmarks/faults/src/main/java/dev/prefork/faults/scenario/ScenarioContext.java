@@ -55,6 +55,11 @@ public final class ScenarioContext {
 		this.sabotage = sabotage;
 	}
 
+	/** The sample app's jar under test. */
+	public Path jar() {
+		return this.jar;
+	}
+
 	public boolean isShort() {
 		return this.mode == Mode.SHORT;
 	}
@@ -80,7 +85,12 @@ public final class ScenarioContext {
 	 * answering on its actuator.
 	 */
 	public SampleApp startApp(String scenario, String... properties) throws IOException, InterruptedException {
-		SampleApp app = SampleApp.start(this.jar, this.logs.resolve(scenario + ".log"), List.of(properties));
+		return startApp(this.jar, scenario, properties);
+	}
+
+	/** The same, from another copy of the sample app's jar (one a scenario replaces while it runs). */
+	public SampleApp startApp(Path jar, String scenario, String... properties) throws IOException, InterruptedException {
+		SampleApp app = SampleApp.start(jar, this.logs.resolve(scenario + ".log"), List.of(properties));
 		try {
 			awaitActuator(app, ACTUATOR_WARM_UP);
 			return app;
