@@ -233,8 +233,13 @@ def cpu_seconds(pids):
     return total / CLK_TCK
 
 
-def jit_cpu_seconds(pid):
-    """CPU time of the JVM's JIT compiler threads: still high during a run = not warmed up."""
+def jit_cpu_seconds(pids):
+    """CPU time of the JIT compiler threads of every JVM in the tree (process mode has several):
+    still high during a run = not warmed up."""
+    return sum(jvm_jit_cpu_seconds(pid) for pid in pids)
+
+
+def jvm_jit_cpu_seconds(pid):
     total = 0
     for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else []:
         try:
@@ -417,14 +422,14 @@ class Harness:
             return None
         began, rounds, share = time.monotonic(), 0, None
         while True:
-            cpu_before, jit_before = cpu_seconds(pids), jit_cpu_seconds(pids[0])
+            cpu_before, jit_before = cpu_seconds(pids), jit_cpu_seconds(pids)
             self.wrk(port, "/hello", 64, 4)
             self.wrk(port, "/hello", 64, 1, close=True)
             self.wrk(port, f"/cpu?n={server.cpu_n}", 64, 2)
             self.wrk(port, "/work?ms=20", 64, 1)
             rounds += 1
             cpu = cpu_seconds(pids) - cpu_before
-            share = (jit_cpu_seconds(pids[0]) - jit_before) / cpu if cpu else 0
+            share = (jit_cpu_seconds(pids) - jit_before) / cpu if cpu else 0
             if (rounds >= 2 and share < 0.03) or time.monotonic() - began > self.warmup_max_s():
                 break
         warmup = {"server": server.name, "seconds": round(time.monotonic() - began), "rounds": rounds,
@@ -439,7 +444,7 @@ class Harness:
 
     def run_scenario(self, server, scenario, port, pids, rep):
         duration = self.duration(scenario)
-        rss_before, cpu_before, jit_before = rss_kb(pids), cpu_seconds(pids), jit_cpu_seconds(pids[0])
+        rss_before, cpu_before, jit_before = rss_kb(pids), cpu_seconds(pids), jit_cpu_seconds(pids)
         sampler = RssSampler(pids)
         sampler.start()
         try:
@@ -450,7 +455,7 @@ class Harness:
             samples = sampler.finish()
         cpu = cpu_seconds(pids) - cpu_before
         run = {"server": server.name, "scenario": scenario.name, "rep": rep, "wrk": result,
-               "cpu_s": round(cpu, 3), "jit_cpu_s": round(jit_cpu_seconds(pids[0]) - jit_before, 3),
+               "cpu_s": round(cpu, 3), "jit_cpu_s": round(jit_cpu_seconds(pids) - jit_before, 3),
                "rss_before_kb": rss_before, "rss_after_kb": rss_kb(pids),
                "rss_max_kb": max(samples + [rss_before]), "wrk_command": " ".join(command)}
         self.runs.append(run)
