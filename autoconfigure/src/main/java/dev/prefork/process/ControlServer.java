@@ -85,8 +85,11 @@ final class ControlServer implements AutoCloseable {
 	/** What workers tell the arbiter, called on the control channel's event loop. */
 	interface Messages {
 
-		/** A worker JVM asked for the socket: {@code false} if no such worker is expected. */
-		boolean hello(int worker, Channel channel);
+		/**
+		 * A process ({@code peerPid}, from the socket's credentials) asked for the sockets as
+		 * {@code worker}: {@code false} unless it is that worker's process, asking for the first time.
+		 */
+		boolean hello(int worker, long peerPid, Channel channel);
 
 		void ready(int worker);
 
@@ -135,7 +138,8 @@ final class ControlServer implements AutoCloseable {
 
 		private void hello(ChannelHandlerContext ctx, String line) {
 			int worker = parseHello(line);
-			if (worker < 1 || !this.messages.hello(worker, ctx.channel())) {
+			long peer = peerPid(ctx.channel());
+			if (worker < 1 || !this.messages.hello(worker, peer, ctx.channel())) {
 				ctx.close();
 				return;
 			}
@@ -143,6 +147,15 @@ final class ControlServer implements AutoCloseable {
 			// The application's socket first, then the management server's if it has one.
 			this.listening.forEach(ctx::write);
 			ctx.flush();
+		}
+
+		private static long peerPid(Channel channel) {
+			try {
+				return ((EpollDomainSocketChannel) channel).peerCredentials().pid();
+			}
+			catch (IOException ex) {
+				return -1;
+			}
 		}
 
 		private static int parseHello(String line) {

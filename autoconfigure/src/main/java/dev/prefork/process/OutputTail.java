@@ -19,6 +19,9 @@ final class OutputTail {
 
 	private static final int LINES = 40;
 
+	/** Longest piece of a line passed on at once. */
+	private static final int MAX_LINE = 16 * 1024;
+
 	private final Deque<String> last = new ArrayDeque<>(LINES);
 
 	private final Thread pump;
@@ -31,19 +34,36 @@ final class OutputTail {
 
 	private void pump(InputStream output, PrintStream to) {
 		try (BufferedReader reader = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
-			String line;
-			while ((line = reader.readLine()) != null) {
-				to.println(line);
-				synchronized (this.last) {
-					if (this.last.size() == LINES) {
-						this.last.removeFirst();
+			StringBuilder line = new StringBuilder();
+			int next;
+			while ((next = reader.read()) != -1) {
+				if (next == '\n' || line.length() >= MAX_LINE) {
+					// A line without an end (or a huge one) is passed on in pieces: the arbiter's
+					// memory must not depend on what a worker writes.
+					emit(line.toString(), to);
+					line.setLength(0);
+					if (next == '\n') {
+						continue;
 					}
-					this.last.addLast(line);
 				}
+				line.append((char) next);
+			}
+			if (line.length() > 0) {
+				emit(line.toString(), to);
 			}
 		}
 		catch (IOException ex) {
 			// The worker is gone; what it wrote is kept.
+		}
+	}
+
+	private void emit(String line, PrintStream to) {
+		to.println(line);
+		synchronized (this.last) {
+			if (this.last.size() == LINES) {
+				this.last.removeFirst();
+			}
+			this.last.addLast(line);
 		}
 	}
 

@@ -61,6 +61,11 @@ public final class ProcessArbiter {
 
 	private static final long MAX_BACKOFF_MILLIS = 30_000;
 
+	/** A worker that crashes this soon after it started counts as one that failed to boot. */
+	private static final long CRASH_LOOP_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+	private static final String STOPPED_WHILE_BOOTING = "it was stopped while its workers booted";
+
 	private final ProcessArbiterSettings settings;
 
 	private final WorkerCommand command;
@@ -89,6 +94,12 @@ public final class ProcessArbiter {
 
 	private long nextRecycleCheckNanos;
 
+	/** Replacements in a row that failed to boot: recycling waits longer after each. */
+	private int replacementFailures;
+
+	/** The arbiter's own descriptors of the listening sockets, closed first when it stops. */
+	private final List<ListenSocket> listeners = new ArrayList<>();
+
 	/** Worker JVMs that ended, by reason, since the arbiter started. */
 	private final Map<String, Long> exits = new TreeMap<>();
 
@@ -104,6 +115,10 @@ public final class ProcessArbiter {
 	private long nextSpawnNanos;
 
 	private @Nullable Path controlSocket;
+
+	private @Nullable Path scoreboardPath;
+
+	private @Nullable Scoreboard scoreboard;
 
 	private volatile boolean running;
 
@@ -132,6 +147,8 @@ public final class ProcessArbiter {
 			try (ControlServer control = ControlServer.bind(directory.resolve("control.sock"), group, shared,
 					new Messages())) {
 				this.controlSocket = control.path();
+				this.scoreboardPath = directory.resolve("scoreboard");
+				this.scoreboard = Scoreboard.create(this.scoreboardPath);
 				return serve(listen, managementListen);
 			}
 		}
@@ -161,7 +178,16 @@ public final class ProcessArbiter {
 		for (int i = 0; i < this.target; i++) {
 			spawn();
 		}
+		this.listeners.add(listen);
+		if (managementListen != null) {
+			this.listeners.add(managementListen);
+		}
 		String failure = awaitBoot();
+		if (failure == STOPPED_WHILE_BOOTING) {
+			logger.info("Shutting down: Arbiter (stopped while its workers booted)");
+			stopEveryWorker(QUICK_MILLIS);
+			return 0;
+		}
 		if (failure != null) {
 			logger.error("Shutting down: Arbiter halted because " + failure);
 			stopEveryWorker(QUICK_MILLIS);
@@ -194,7 +220,7 @@ public final class ProcessArbiter {
 		return "Prefork arbiter listening on port " + address.getPort() + " (http) at " + describe(address)
 				+ ", process mode: " + this.target + " worker processes x " + this.settings.threads()
 				+ " threads, backlog " + this.settings.backlog() + ", timeout " + print(this.settings.timeout())
-				+ ", graceful-timeout " + print(this.settings.gracefulTimeout());
+				+ ", timeout-per-shutdown-phase " + print(this.settings.gracefulTimeout());
 	}
 
 	/** Every first worker booted and ready, or why not: boot is all or nothing. */
@@ -215,10 +241,10 @@ public final class ProcessArbiter {
 			}
 			Command command = poll();
 			if (command == Command.STOP || command == Command.QUICK_STOP) {
-				return "it was stopped while its workers booted";
+				return STOPPED_WHILE_BOOTING;
 			}
 		}
-		return "it was stopped while its workers booted";
+		return STOPPED_WHILE_BOOTING;
 	}
 
 	private int loop() {
@@ -262,11 +288,13 @@ public final class ProcessArbiter {
 		switch (command) {
 			case STOP -> {
 				logger.info("Shutting down: Arbiter (graceful, up to " + print(this.settings.gracefulTimeout()) + ")");
+				closeListeners();
 				stopEveryWorker(this.settings.gracefulTimeout().toMillis() + TERM_MILLIS);
 				return true;
 			}
 			case QUICK_STOP -> {
 				logger.info("Shutting down: Arbiter (quick)");
+				closeListeners();
 				stopEveryWorker(QUICK_MILLIS);
 				return true;
 			}
@@ -383,17 +411,15 @@ public final class ProcessArbiter {
 		boolean booted = worker.state() == WorkerProcess.State.READY;
 		exited(worker, booted ? "crashed" : "failed-boot");
 		if (worker == this.replacement) {
-			this.replacement = null;
-			this.replacements.clear();
-			logger.error("Replacing workers stopped: new " + worker + " failed to boot (" + worker.describeExit()
-					+ "); the old workers keep serving. Its last output:\n" + String.join("\n", worker.outputTail()));
+			replacementFailed(worker, "failed to boot (" + worker.describeExit() + ")");
 			return 0;
 		}
-		if (booted) {
+		if (booted && System.nanoTime() - worker.startedNanos() > CRASH_LOOP_NANOS) {
 			logger.error(worker + " exited unexpectedly (" + worker.describeExit() + "); replacing it");
 			this.bootFailures = 0;
 			return 0;
 		}
+		// Not booted, or crashed soon after: a crash loop in the making, so back off, then halt.
 		this.bootFailures++;
 		if (this.bootFailures >= MAX_BOOT_FAILURES) {
 			logger.error("Shutting down: Arbiter halted because " + this.bootFailures
@@ -402,7 +428,8 @@ public final class ProcessArbiter {
 			return 1;
 		}
 		long backoff = Math.min(MAX_BACKOFF_MILLIS, 1000L << (this.bootFailures - 1));
-		logger.error(worker + " failed to boot (" + worker.describeExit() + "); retrying in " + backoff + " ms");
+		logger.error(worker + (booted ? " crashed soon after it booted (" : " failed to boot (") + worker.describeExit()
+				+ "); retrying in " + backoff + " ms");
 		this.nextSpawnNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
 		return 0;
 	}
@@ -432,6 +459,9 @@ public final class ProcessArbiter {
 				+ "replacing it");
 		this.current.remove(worker.id());
 		replacedOnItsOwn(worker);
+		if (worker == this.replacement) {
+			replacementFailed(worker, "timed out (" + reason + ")");
+		}
 		if (worker.stopping("timed out: " + reason)) {
 			this.leaving.put(worker.id(), worker);
 			worker.dumpThreads();
@@ -457,9 +487,8 @@ public final class ProcessArbiter {
 			logger.info(worker + " exited (" + reason + "): " + worker.describeExit());
 			return;
 		}
-		if (timedOut && stoppingMillis >= DUMP_MILLIS && stoppingMillis < DUMP_MILLIS + TICK_MILLIS * 2) {
+		if (timedOut && stoppingMillis >= DUMP_MILLIS && worker.terminateOnce()) {
 			logger.warn(worker + ": sending SIGTERM");
-			worker.terminate();
 		}
 		long killAfter = timedOut ? DUMP_MILLIS + TERM_MILLIS
 				: this.settings.gracefulTimeout().toMillis() + TERM_MILLIS;
@@ -483,6 +512,7 @@ public final class ProcessArbiter {
 	}
 
 	private void exited(WorkerProcess worker, String reason) {
+		freeSlot(worker);
 		this.exits.merge(reason, 1L, Long::sum);
 		this.exitedRequests += worker.completed();
 	}
@@ -513,6 +543,22 @@ public final class ProcessArbiter {
 		all.forEach((worker) -> worker.send(line));
 	}
 
+	/**
+	 * A replacement did not get ready: the workers it was to replace keep serving, and recycling
+	 * waits longer after each failure in a row (a new jar that cannot boot must not cost a JVM's
+	 * boot every second); an operator's restart still goes ahead at once.
+	 */
+	private void replacementFailed(WorkerProcess replacement, String why) {
+		this.replacement = null;
+		this.replacements.clear();
+		this.replacementFailures++;
+		long backoff = Math.min(MAX_BACKOFF_MILLIS, 1000L << Math.min(15, this.replacementFailures - 1));
+		this.nextRecycleCheckNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
+		logger.error("Replacing workers stopped: new " + replacement + " " + why + "; the old workers keep serving, "
+				+ "recycling resumes in " + backoff + " ms. Its last output:\n"
+				+ String.join("\n", replacement.outputTail()));
+	}
+
 	/** Queues the workers due for recycling (requests served, age, memory), one reason each. */
 	private void checkRecycling(long now) {
 		long maxMemory = this.settings.recycling().maxMemory();
@@ -535,6 +581,7 @@ public final class ProcessArbiter {
 				return;
 			}
 			this.replacement = null;
+			this.replacementFailures = 0;
 			Replacement done = this.replacements.pollFirst();
 			WorkerProcess old = (done != null) ? this.current.get(done.id()) : null;
 			if (old != null) {
@@ -553,11 +600,31 @@ public final class ProcessArbiter {
 		}
 	}
 
+	/** A gone worker's connections are gone too. */
+	private void freeSlot(WorkerProcess worker) {
+		Scoreboard board = this.scoreboard;
+		if (board != null) {
+			board.set(worker.slot(), 0);
+		}
+	}
+
+	/** The lowest scoreboard slot no worker alive holds. */
+	private int freeSlot() {
+		boolean[] used = new boolean[Scoreboard.SLOTS];
+		this.current.values().forEach((worker) -> used[worker.slot()] = true);
+		this.leaving.values().forEach((worker) -> used[worker.slot()] = true);
+		int slot = 0;
+		while (slot < used.length - 1 && used[slot]) {
+			slot++;
+		}
+		return slot;
+	}
+
 	private @Nullable WorkerProcess spawn() {
 		int id = ++this.spawned;
 		try {
-			WorkerProcess worker = WorkerProcess.start(id, id, this.command, this.controlSocket, this.output,
-					this.settings);
+			WorkerProcess worker = WorkerProcess.start(id, freeSlot(), this.command, this.controlSocket,
+					this.scoreboardPath, this.output, this.settings);
 			this.current.put(id, worker);
 			logger.info("Booting worker " + id + " (pid " + worker.pid() + ")");
 			return worker;
@@ -568,6 +635,15 @@ public final class ProcessArbiter {
 			this.nextSpawnNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
 			return null;
 		}
+	}
+
+	/**
+	 * Closes the arbiter's own descriptors of the listening sockets: once the stopping workers have
+	 * closed theirs, the sockets are gone and a new client is refused at once, rather than queued
+	 * in a backlog nobody will accept from and reset when the arbiter exits.
+	 */
+	private void closeListeners() {
+		this.listeners.forEach(ListenSocket::close);
 	}
 
 	/** SIGTERM to every worker, and SIGKILL to those still running after {@code killAfterMillis}. */
@@ -630,12 +706,12 @@ public final class ProcessArbiter {
 	private final class Messages implements ControlServer.Messages {
 
 		@Override
-		public boolean hello(int worker, Channel channel) {
+		public boolean hello(int worker, long peerPid, Channel channel) {
 			WorkerProcess process = find(worker);
-			if (process == null) {
+			if (process == null || process.pid() != peerPid || !process.connected(channel)) {
+				logger.warn("Refused a control connection as worker " + worker + " from pid " + peerPid);
 				return false;
 			}
-			process.connected(channel);
 			return true;
 		}
 

@@ -25,6 +25,12 @@ public final class WorkerCommand {
 	 */
 	public static final String MANAGEMENT_SOCKET = "PREFORK_MANAGEMENT_SOCKET";
 
+	/** Environment variable naming the scoreboard file (see {@link Scoreboard}). */
+	public static final String SCOREBOARD = "PREFORK_SCOREBOARD";
+
+	/** Environment variable with the worker's slot in the scoreboard. */
+	public static final String SLOT = "PREFORK_WORKER_SLOT";
+
 	private final List<String> command;
 
 	WorkerCommand(List<String> command) {

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +40,9 @@ final class WorkerProcess {
 
 	private final long age;
 
+	/** Its slot in the scoreboard, free again once it has exited. */
+	private final int slot;
+
 	private final Process process;
 
 	private final OutputTail output;
@@ -59,15 +64,25 @@ final class WorkerProcess {
 
 	private volatile long stoppingSinceNanos;
 
+	/** Whether its memory was checked since it got ready: the first check sees it fresh. */
+	private volatile boolean memoryChecked;
+
+	/** Set when the worker was over the memory limit as soon as it had booted. */
+	private volatile boolean memoryLimitBelowBoot;
+
+	private static final Log logger = LogFactory.getLog(WorkerProcess.class);
+
 	/** Requests after which this worker is recycled (jitter included), 0 for never. */
 	private final long requestLimit;
 
 	/** Age after which this worker is recycled (jitter included), 0 for never. */
 	private final long lifetimeNanos;
 
-	private WorkerProcess(int id, long age, Process process, OutputTail output, ProcessArbiterSettings.Recycling recycling) {
+	private WorkerProcess(int id, int slot, Process process, OutputTail output,
+			ProcessArbiterSettings.Recycling recycling) {
 		this.id = id;
-		this.age = age;
+		this.age = id;
+		this.slot = slot;
 		this.process = process;
 		this.output = output;
 		ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -78,19 +93,21 @@ final class WorkerProcess {
 		this.lifetimeNanos = (lifetime > 0) ? lifetime + random.nextLong(lifetime / 10 + 1) : 0;
 	}
 
-	static WorkerProcess start(int id, long age, WorkerCommand command, Path controlSocket, PrintStream output,
-			ProcessArbiterSettings settings) throws IOException {
+	static WorkerProcess start(int id, int slot, WorkerCommand command, Path controlSocket, Path scoreboard,
+			PrintStream output, ProcessArbiterSettings settings) throws IOException {
 		ProcessBuilder builder = new ProcessBuilder(command.command()).redirectErrorStream(true);
 		Map<String, String> environment = builder.environment();
 		environment.put(WorkerCommand.CONTROL_SOCKET, controlSocket.toString());
 		environment.put(WorkerCommand.WORKER_ID, Integer.toString(id));
+		environment.put(WorkerCommand.SCOREBOARD, scoreboard.toString());
+		environment.put(WorkerCommand.SLOT, Integer.toString(slot));
 		if (settings.management() != null) {
 			environment.put(WorkerCommand.MANAGEMENT_SOCKET, "1");
 		}
 		ProcessArbiterSettings.Recycling recycling = settings.recycling();
 		Process process = builder.start();
 		process.getOutputStream().close();
-		return new WorkerProcess(id, age, process,
+		return new WorkerProcess(id, slot, process,
 				new OutputTail(process.getInputStream(), output, "prefork-output-w" + id), recycling);
 	}
 
@@ -100,6 +117,10 @@ final class WorkerProcess {
 
 	long age() {
 		return this.age;
+	}
+
+	int slot() {
+		return this.slot;
 	}
 
 	long pid() {
@@ -149,9 +170,14 @@ final class WorkerProcess {
 		this.output.drain(500);
 	}
 
-	void connected(Channel channel) {
+	/** Its control connection; {@code false} if it had one already (a second one is refused). */
+	synchronized boolean connected(Channel channel) {
+		if (this.control != null) {
+			return false;
+		}
 		this.control = channel;
 		this.lastBeatNanos = System.nanoTime();
+		return true;
 	}
 
 	/** Sends the arbiter's view of the server to the worker, if it is connected. */
@@ -207,9 +233,20 @@ final class WorkerProcess {
 		if (this.lifetimeNanos > 0 && now - this.startedNanos > this.lifetimeNanos) {
 			return "reached its lifetime (" + TimeUnit.NANOSECONDS.toSeconds(now - this.startedNanos) + " s)";
 		}
-		if (maxMemory > 0) {
+		if (maxMemory > 0 && !this.memoryLimitBelowBoot) {
 			long privateMemory = PrivateMemory.of(pid());
+			boolean firstCheck = !this.memoryChecked;
+			this.memoryChecked = true;
 			if (privateMemory > maxMemory) {
+				if (firstCheck) {
+					// Over the limit right after booting: a replacement would be too, and the
+					// workers would be recycled one after the other for ever.
+					this.memoryLimitBelowBoot = true;
+					logger.warn(this + " holds " + (privateMemory >> 20) + " MB of private memory right after it "
+							+ "booted, over prefork.process.max-memory (" + (maxMemory >> 20) + " MB): it is not "
+							+ "recycled for memory; raise the limit");
+					return null;
+				}
 				return "private memory " + (privateMemory >> 20) + " MB over the limit of " + (maxMemory >> 20) + " MB";
 			}
 		}
@@ -230,6 +267,18 @@ final class WorkerProcess {
 	/** SIGQUIT: the JVM prints every thread's stack to its output, which the arbiter copies to its log. */
 	void dumpThreads() {
 		signal("QUIT");
+	}
+
+	private boolean terminated;
+
+	/** SIGTERM once: {@code false} if it was sent already. */
+	boolean terminateOnce() {
+		if (this.terminated) {
+			return false;
+		}
+		this.terminated = true;
+		terminate();
+		return true;
 	}
 
 	/** SIGTERM: the application shuts down, gracefully if it is configured to. */

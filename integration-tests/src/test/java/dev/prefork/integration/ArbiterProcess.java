@@ -249,13 +249,16 @@ final class ArbiterProcess implements AutoCloseable {
 
 	}
 
+	/** SIGTERM (so that the arbiter removes its directory), then SIGKILL for whatever is left. */
 	@Override
 	public void close() throws InterruptedException {
+		this.process.destroy();
+		if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
+			this.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+		}
 		for (ProcessHandle worker : this.seen) {
 			worker.destroyForcibly();
 		}
-		this.process.destroyForcibly();
-		this.process.waitFor(10, TimeUnit.SECONDS);
 	}
 
 }
