@@ -39,7 +39,10 @@ class ProcessWorkerCustomizer implements WebServerFactoryCustomizer<PreforkReact
 		}
 		int id = this.environment.getProperty(WorkerCommand.WORKER_ID, Integer.class, 1);
 		boolean sharesManagementSocket = this.environment.getProperty(WorkerCommand.MANAGEMENT_SOCKET) != null;
-		factory.setProcessWorker(new ProcessWorker(Path.of(controlSocket), id, sharesManagementSocket));
+		String scoreboard = this.environment.getProperty(WorkerCommand.SCOREBOARD);
+		int slot = this.environment.getProperty(WorkerCommand.SLOT, Integer.class, 0);
+		factory.setProcessWorker(new ProcessWorker(Path.of(controlSocket), id, sharesManagementSocket,
+				(scoreboard != null) ? Path.of(scoreboard) : null, slot));
 		factory.setWorkers(1);
 		factory.setTimeout(Duration.ZERO);
 		// Recycling replaces the whole JVM, which the arbiter decides; here it would only

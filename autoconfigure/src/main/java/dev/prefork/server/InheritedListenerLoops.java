@@ -30,10 +30,10 @@ final class InheritedListenerLoops implements LoopResources {
 
 	private final FileDescriptor listening;
 
-	private final @Nullable OpenConnections connections;
+	private final @Nullable ConnectionBalancer connections;
 
-	/** {@code connections} counts the connections accepted on it, if not {@code null}. */
-	InheritedListenerLoops(LoopResources delegate, FileDescriptor listening, @Nullable OpenConnections connections) {
+	/** {@code connections} counts and spreads the connections accepted on it, if not {@code null}. */
+	InheritedListenerLoops(LoopResources delegate, FileDescriptor listening, @Nullable ConnectionBalancer connections) {
 		this.delegate = delegate;
 		this.listening = listening;
 		this.connections = connections;

@@ -32,6 +32,7 @@ import org.springframework.boot.web.server.WebServerException;
 import dev.prefork.process.ArbiterConnection;
 import dev.prefork.process.Heartbeat;
 import dev.prefork.process.ProcessView;
+import dev.prefork.process.Scoreboard;
 
 /**
  * A {@link WebServer} made of reactor-netty event loops that only do I/O and an {@link Arbiter}
@@ -74,8 +75,8 @@ public class PreforkWebServer implements WebServer {
 
 	private final List<Consumer<ProcessView>> processViewListeners = new CopyOnWriteArrayList<>();
 
-	/** Process mode: connections this worker JVM took from the shared socket and has open. */
-	private final OpenConnections openConnections = new OpenConnections();
+	/** Process mode: counts and spreads the connections of the shared socket. */
+	private volatile @Nullable ConnectionBalancer connections;
 
 	PreforkWebServer(HttpServer httpServer, Endpoint endpoint,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
@@ -160,7 +161,17 @@ public class PreforkWebServer implements WebServer {
 				worker.sharesManagementSocket() ? 2 : 1, Duration.ofSeconds(30),
 				() -> halt("the process arbiter is gone"), this::publishView);
 		this.arbiterConnection = connection;
-		return new InheritedListenerLoops(this.loops, connection.listening(0), this.openConnections);
+		Scoreboard scoreboard = (worker.scoreboard() != null) ? Scoreboard.open(worker.scoreboard()) : null;
+		this.connections = new ConnectionBalancer(scoreboard, worker.slot(), this::saturated);
+		return new InheritedListenerLoops(this.loops, connection.listening(0), this.connections);
+	}
+
+	/** Every request thread busy. */
+	private boolean saturated() {
+		List<Worker> workers = this.arbiter.getWorkers();
+		return workers.stream().mapToInt(Worker::getBusyThreads).sum() >= workers.stream()
+			.mapToInt(Worker::getThreads)
+			.sum();
 	}
 
 	/**
@@ -179,7 +190,7 @@ public class PreforkWebServer implements WebServer {
 		List<Worker> workers = this.arbiter.getWorkers();
 		return new Heartbeat(workers.stream().mapToInt(Worker::getThreads).sum(),
 				workers.stream().mapToInt(Worker::getBusyThreads).sum(), this.arbiter.getTotalRequests(),
-				this.arbiter.getInFlight(), this.openConnections.count());
+				this.arbiter.getInFlight(), (this.connections != null) ? this.connections.count() : 0);
 	}
 
 	/**

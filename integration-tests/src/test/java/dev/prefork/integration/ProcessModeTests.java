@@ -1,6 +1,7 @@
 package dev.prefork.integration;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,14 +10,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -230,6 +236,51 @@ class ProcessModeTests {
 		catch (IOException ex) {
 			return false;
 		}
+	}
+
+	@Test
+	void aBurstOfConnectionsIsSpreadEvenlyOverTheWorkerJvms() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=4")) {
+			for (int round = 0; round < 3; round++) {
+				// 40 connections opened at once, as a load generator or a proxy's pool does; each
+				// asks which JVM holds it, on the connection, kept alive.
+				List<Socket> sockets = new ArrayList<>();
+				try {
+					for (int i = 0; i < 40; i++) {
+						Socket socket = new Socket();
+						socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), arbiter.port()), 5000);
+						sockets.add(socket);
+					}
+					Map<String, Integer> byPid = new TreeMap<>();
+					for (Socket socket : sockets) {
+						socket.setSoTimeout(10_000);
+						socket.getOutputStream()
+							.write("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+						byPid.merge(readBody(socket), 1, Integer::sum);
+					}
+					assertThat(byPid).as("connections by worker JVM, round %d", round).hasSize(2);
+					assertThat(byPid.values()).as("round %d: within 20%% of 20 each", round).allMatch((n) -> n >= 16 && n <= 24);
+				}
+				finally {
+					for (Socket socket : sockets) {
+						socket.close();
+					}
+				}
+			}
+		}
+	}
+
+	/** The body of the one response read from {@code socket} (Content-Length framed). */
+	private static String readBody(Socket socket) throws IOException {
+		InputStream in = socket.getInputStream();
+		StringBuilder head = new StringBuilder();
+		while (!head.toString().endsWith("\r\n\r\n")) {
+			head.append((char) in.read());
+		}
+		Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+		int bytes = length.find() ? Integer.parseInt(length.group(1)) : 0;
+		return new String(in.readNBytes(bytes), StandardCharsets.US_ASCII);
 	}
 
 	@Test

@@ -1,0 +1,158 @@
+package dev.prefork.server;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.jspecify.annotations.Nullable;
+
+import dev.prefork.process.Scoreboard;
+
+/**
+ * Spreads the shared socket's connections over the worker JVMs of process mode (Puma's workers
+ * wait before accepting when busy; uWSGI and Unicorn share a scoreboard). Every JVM publishes,
+ * live, in its scoreboard slot how many connections it has open and whether all its threads are
+ * busy; after taking a connection, one that holds more than its share of all open connections, or
+ * has every thread busy while another has a free one, stops accepting until that is no longer so (over
+ * its share, for {@link #MAX_PAUSE_NANOS} at most), and the others take the next ones: a worker
+ * whose threads are all stuck takes fewer new connections while another has room (not none:
+ * when the others are momentarily busy too, it accepts again). Counts the
+ * connections for the heartbeat too. Without a scoreboard it only counts.
+ */
+@ChannelHandler.Sharable
+final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
+
+	/** Slot layout: bit 33 a worker is there, bit 32 all its threads are busy, bits 0-31 its open connections. */
+	private static final long PRESENT = 1L << 33;
+
+	private static final long SATURATED = 1L << 32;
+
+	private static final long COUNT = 0xFFFF_FFFFL;
+
+	/** How often a paused JVM looks again, and how long it stays paused at most. */
+	private static final long CHECK_MICROS = 500;
+
+	private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	private final AtomicInteger open = new AtomicInteger();
+
+	private final @Nullable Scoreboard scoreboard;
+
+	private final int slot;
+
+	private final BooleanSupplier saturated;
+
+	private volatile @Nullable ScheduledFuture<?> publishing;
+
+	/** {@code saturated} tells whether every request thread of this worker JVM is busy. */
+	ConnectionBalancer(@Nullable Scoreboard scoreboard, int slot, BooleanSupplier saturated) {
+		this.scoreboard = scoreboard;
+		this.slot = slot;
+		this.saturated = saturated;
+	}
+
+	int count() {
+		return this.open.get();
+	}
+
+	@Override
+	public void channelRegistered(ChannelHandlerContext ctx) {
+		if (this.scoreboard != null && this.publishing == null) {
+			// Saturation changes with every request; sampled every millisecond rather than
+			// written on the request path.
+			this.publishing = ctx.executor().scheduleAtFixedRate(this::publish, 1, 1, TimeUnit.MILLISECONDS);
+		}
+		ctx.fireChannelRegistered();
+	}
+
+	@Override
+	public void channelInactive(ChannelHandlerContext ctx) {
+		ScheduledFuture<?> task = this.publishing;
+		if (task != null) {
+			task.cancel(false);
+		}
+		if (this.scoreboard != null) {
+			this.scoreboard.set(this.slot, 0);
+		}
+		ctx.fireChannelInactive();
+	}
+
+	@Override
+	public void channelRead(ChannelHandlerContext ctx, Object message) {
+		if (message instanceof Channel connection) {
+			this.open.incrementAndGet();
+			connection.closeFuture().addListener((closed) -> {
+				this.open.decrementAndGet();
+				publish();
+			});
+		}
+		ctx.fireChannelRead(message);
+		if (this.scoreboard != null) {
+			publish();
+			if (waitReason() != Wait.NO) {
+				Channel server = ctx.channel();
+				server.config().setAutoRead(false);
+				resumeLater(ctx, server, System.nanoTime());
+			}
+		}
+	}
+
+	private void resumeLater(ChannelHandlerContext ctx, Channel server, long since) {
+		ctx.executor().schedule(() -> {
+			Wait reason = waitReason();
+			boolean waiting = reason == Wait.SATURATED
+					|| (reason == Wait.OVER_SHARE && System.nanoTime() - since < MAX_PAUSE_NANOS);
+			if (server.isOpen() && waiting) {
+				resumeLater(ctx, server, since);
+			}
+			else {
+				server.config().setAutoRead(true);
+			}
+		}, CHECK_MICROS, TimeUnit.MICROSECONDS);
+	}
+
+	private void publish() {
+		Scoreboard board = this.scoreboard;
+		if (board != null) {
+			board.set(this.slot, PRESENT | (this.saturated.getAsBoolean() ? SATURATED : 0) | this.open.get());
+		}
+	}
+
+	private enum Wait {
+
+		NO,
+
+		/** More than its share of every worker's open connections: for a moment at most. */
+		OVER_SHARE,
+
+		/** Every thread busy while another worker has a free one: until that changes. */
+		SATURATED
+
+	}
+
+	private Wait waitReason() {
+		Scoreboard board = this.scoreboard;
+		int workers = 1;
+		long total = this.open.get();
+		boolean room = false;
+		for (int other = 0; other < Scoreboard.SLOTS; other++) {
+			long value = (other != this.slot) ? board.get(other) : 0;
+			if ((value & PRESENT) != 0) {
+				workers++;
+				total += value & COUNT;
+				room |= (value & SATURATED) == 0;
+			}
+		}
+		if (room && this.saturated.getAsBoolean()) {
+			return Wait.SATURATED;
+		}
+		long share = (total + workers - 1) / workers;
+		return (this.open.get() > share + 1) ? Wait.OVER_SHARE : Wait.NO;
+	}
+
+}
