@@ -25,7 +25,7 @@ import io.netty.util.AttributeKey;
  * can enter. A worker says {@code hello <id>}; it is sent the listening sockets' descriptors
  * (SCM_RIGHTS: the application's, then the management server's if there is one), then says {@code ready} once serving and {@code beat ...} every second, and
  * relays what an operator asks its actuator endpoint for; the arbiter sends {@code view ...}
- * every second. A connection that closes is a worker gone, or going.
+ * every second. A worker leaving is seen from its process, not from this connection.
  */
 final class ControlServer implements AutoCloseable {
 
@@ -101,8 +101,6 @@ final class ControlServer implements AutoCloseable {
 		 */
 		void request(int worker, String request);
 
-		void closed(int worker);
-
 	}
 
 	private static final class Handler extends SimpleChannelInboundHandler<String> {
@@ -167,14 +165,6 @@ final class ControlServer implements AutoCloseable {
 			}
 			catch (NumberFormatException ex) {
 				return -1;
-			}
-		}
-
-		@Override
-		public void channelInactive(ChannelHandlerContext ctx) {
-			Integer worker = ctx.channel().attr(WORKER).get();
-			if (worker != null) {
-				this.messages.closed(worker);
 			}
 		}
 

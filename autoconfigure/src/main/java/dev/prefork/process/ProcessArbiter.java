@@ -322,7 +322,7 @@ public final class ProcessArbiter {
 		this.target = workers;
 		List<WorkerProcess> youngestFirst = this.current.values().stream()
 			.filter((worker) -> worker != this.replacement)
-			.sorted((a, b) -> Long.compare(b.age(), a.age()))
+			.sorted((a, b) -> Integer.compare(b.id(), a.id()))
 			.toList();
 		for (int i = 0; i < youngestFirst.size() - workers; i++) {
 			retire(youngestFirst.get(i), "scaled down");
@@ -393,6 +393,8 @@ public final class ProcessArbiter {
 		}
 		if (now - this.nextRecycleCheckNanos >= 0) {
 			this.nextRecycleCheckNanos = now + TimeUnit.SECONDS.toNanos(1);
+			this.current.values().forEach(WorkerProcess::sampleMemory);
+			this.leaving.values().forEach(WorkerProcess::sampleMemory);
 			checkRecycling(now);
 			sendView(now);
 		}
@@ -737,11 +739,6 @@ public final class ProcessArbiter {
 			if (!ProcessArbiter.this.requests.offer(() -> ProcessArbiter.this.request(request))) {
 				logger.warn("Arbiter request queue is full; dropping " + request);
 			}
-		}
-
-		@Override
-		public void closed(int worker) {
-			// Its exit is seen on the next pass of supervision.
 		}
 
 		private @Nullable WorkerProcess find(int worker) {

@@ -56,13 +56,4 @@ public final class Scoreboard {
 		return (long) LONGS.getVolatile(this.counters, slot * Long.BYTES);
 	}
 
-	/** The sum over every slot. */
-	public long sum() {
-		long total = 0;
-		for (int slot = 0; slot < SLOTS; slot++) {
-			total += (long) LONGS.getVolatile(this.counters, slot * Long.BYTES);
-		}
-		return total;
-	}
-
 }

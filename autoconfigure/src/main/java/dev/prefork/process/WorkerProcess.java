@@ -36,9 +36,8 @@ final class WorkerProcess {
 
 	}
 
+	/** Its number: workers are numbered as they are started, so it is also its age. */
 	private final int id;
-
-	private final long age;
 
 	/** Its slot in the scoreboard, free again once it has exited. */
 	private final int slot;
@@ -64,6 +63,9 @@ final class WorkerProcess {
 
 	private volatile long stoppingSinceNanos;
 
+	/** Private memory when the arbiter last looked ({@link #sampleMemory()}). */
+	private volatile long privateMemory;
+
 	/** Whether its memory was checked since it got ready: the first check sees it fresh. */
 	private volatile boolean memoryChecked;
 
@@ -81,7 +83,6 @@ final class WorkerProcess {
 	private WorkerProcess(int id, int slot, Process process, OutputTail output,
 			ProcessArbiterSettings.Recycling recycling) {
 		this.id = id;
-		this.age = id;
 		this.slot = slot;
 		this.process = process;
 		this.output = output;
@@ -115,10 +116,6 @@ final class WorkerProcess {
 		return this.id;
 	}
 
-	long age() {
-		return this.age;
-	}
-
 	int slot() {
 		return this.slot;
 	}
@@ -137,10 +134,6 @@ final class WorkerProcess {
 
 	long startedNanos() {
 		return this.startedNanos;
-	}
-
-	@Nullable Heartbeat lastBeat() {
-		return this.lastBeat;
 	}
 
 	long lastBeatNanos() {
@@ -194,7 +187,7 @@ final class WorkerProcess {
 		return new ProcessView.Worker(this.id, pid(), this.state.name().toLowerCase(Locale.ROOT),
 				TimeUnit.NANOSECONDS.toMillis(now - this.startedNanos), (beat != null) ? beat.completed() : 0,
 				(beat != null) ? beat.inFlight() : 0, (beat != null) ? beat.busy() : 0,
-				(beat != null) ? beat.threads() : 0, PrivateMemory.of(pid()), (beat != null) ? beat.connections() : 0);
+				(beat != null) ? beat.threads() : 0, this.privateMemory, (beat != null) ? beat.connections() : 0);
 	}
 
 	/** Requests this worker had finished when it last reported. */
@@ -221,6 +214,11 @@ final class WorkerProcess {
 		this.lastBeatNanos = now;
 	}
 
+	/** Reads its private memory, once per pass of supervision, for the recycling check and the view. */
+	void sampleMemory() {
+		this.privateMemory = PrivateMemory.of(pid());
+	}
+
 	/**
 	 * Why this worker is due to be recycled now, or {@code null}: it served its requests, reached
 	 * its age, or holds more private memory than allowed.
@@ -234,7 +232,7 @@ final class WorkerProcess {
 			return "reached its lifetime (" + TimeUnit.NANOSECONDS.toSeconds(now - this.startedNanos) + " s)";
 		}
 		if (maxMemory > 0 && !this.memoryLimitBelowBoot) {
-			long privateMemory = PrivateMemory.of(pid());
+			long privateMemory = this.privateMemory;
 			boolean firstCheck = !this.memoryChecked;
 			this.memoryChecked = true;
 			if (privateMemory > maxMemory) {
