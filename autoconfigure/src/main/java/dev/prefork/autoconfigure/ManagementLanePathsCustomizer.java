@@ -54,22 +54,28 @@ class ManagementLanePathsCustomizer implements WebServerFactoryCustomizer<Prefor
 		}
 		String basePath = environment.getProperty("management.endpoints.web.base-path", "/actuator");
 		// A base path Boot refuses (no leading '/') gets no lane: Boot's own binding reports it.
-		return basePath.startsWith("/") ? webfluxBasePath + basePath : null;
+		// Boot drops a trailing '/'; what is left empty is the root, shared with the application.
+		if (!basePath.startsWith("/")) {
+			return null;
+		}
+		String cleaned = withoutTrailingSlash(basePath);
+		return cleaned.isEmpty() ? null : webfluxBasePath + cleaned;
 	}
 
 	/**
-	 * {@code spring.webflux.base-path} as Boot serves it: trimmed, with a leading {@code /} and
+	 * {@code spring.webflux.base-path} as Boot serves it: stripped, with a leading {@code /} and
 	 * no trailing one ({@code app/} is {@code /app}), or empty.
 	 */
 	private static String asBootCleansIt(String path) {
-		String cleaned = path.trim();
+		String cleaned = path.strip();
 		if (cleaned.isEmpty()) {
 			return "";
 		}
-		if (!cleaned.startsWith("/")) {
-			cleaned = "/" + cleaned;
-		}
-		return cleaned.endsWith("/") ? cleaned.substring(0, cleaned.length() - 1) : cleaned;
+		return withoutTrailingSlash(cleaned.startsWith("/") ? cleaned : "/" + cleaned);
+	}
+
+	private static String withoutTrailingSlash(String path) {
+		return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
 	}
 
 	/** Boot's own reading of {@code management.server.port} (0 on both is two ports, not one). */
