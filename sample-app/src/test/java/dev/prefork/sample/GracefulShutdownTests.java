@@ -31,7 +31,7 @@ class GracefulShutdownTests {
 	void closingTheApplicationFinishesTheRequestInFlightAndLeavesNoThread() throws Exception {
 		Set<Thread> before = preforkThreads(); // other test contexts' servers may still be running
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
-			.run("--server.port=0", "--spring.lifecycle.timeout-per-shutdown-phase=20s");
+			.run("--server.port=0", "--management.server.port=0", "--spring.lifecycle.timeout-per-shutdown-phase=20s");
 		PreforkWebServer server = (PreforkWebServer) ((WebServerApplicationContext) context).getWebServer();
 		URI uri = URI.create("http://127.0.0.1:" + server.getPort() + "/work?ms=1500");
 		CompletableFuture<HttpResponse<String>> inFlight = HttpClient.newHttpClient()
