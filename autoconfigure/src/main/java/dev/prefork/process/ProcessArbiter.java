@@ -197,14 +197,15 @@ public final class ProcessArbiter {
 		if (managementListen != null) {
 			managementListen.listen(this.settings.backlog());
 		}
-		logger.info(startedMessage(listen.address()));
-		// The arbiter started as the application, and reading its configuration left garbage and a
-		// heap sized for it; one collection now gives most of that memory back to the machine.
-		System.gc();
+		// Before the application's line, which tells a watcher that everything listens.
 		if (managementListen != null) {
 			logger.info("Prefork arbiter listening on port " + managementListen.port()
 					+ " (http) for the management server at " + describe(managementListen.address()));
 		}
+		logger.info(startedMessage(listen.address()));
+		// The arbiter started as the application, and reading its configuration left garbage and a
+		// heap sized for it; one collection now gives most of that memory back to the machine.
+		System.gc();
 		return loop();
 	}
 
