@@ -23,7 +23,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
  * ({@code main}, {@code prefork.mode=processes} among its arguments). {@code /pid} says which
  * JVM answered, {@code /work?ms=N} blocks a thread, {@code /grow?mb=N} keeps N more megabytes
  * for good, {@code /hang} never returns (and ignores
- * interrupts), and its startup code says in which JVM it ran. With {@code test.fail-boot=true} it
+ * interrupts; it says in which JVM it hangs), and its startup code says in which JVM it ran. With {@code test.fail-boot=true} it
  * fails to start, as an application with a broken bean does.
  */
 @SpringBootConfiguration
@@ -66,6 +66,7 @@ public class ProcessModeApplication {
 				return ServerResponse.ok().bodyValue(Long.toString(ProcessHandle.current().pid()));
 			})
 			.andRoute(GET("/hang"), (request) -> {
+				System.out.println("hanging in pid " + ProcessHandle.current().pid());
 				while (true) {
 					sleep(Duration.ofSeconds(1));
 				}

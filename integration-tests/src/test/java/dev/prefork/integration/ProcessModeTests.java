@@ -321,6 +321,46 @@ class ProcessModeTests {
 	}
 
 	@Test
+	void aWorkerJvmWhoseThreadsAreAllStuckTakesNoNewConnectionWhileAnotherServes() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=1", "--prefork.queue-capacity=8", "--prefork.timeout=120s",
+				"--spring.lifecycle.timeout-per-shutdown-phase=2s")) {
+			CompletableFuture<String> hanging = CompletableFuture.supplyAsync(() -> arbiter.get("/hang"));
+			Pattern hangingIn = Pattern.compile("hanging in pid (\\d+)");
+			await().atMost(Duration.ofSeconds(30)).until(() -> hangingIn.matcher(arbiter.log()).find());
+			Matcher stuck = hangingIn.matcher(arbiter.log());
+			assertThat(stuck.find()).isTrue();
+			String healthy = arbiter.workers()
+				.stream()
+				.map((worker) -> Long.toString(worker.pid()))
+				.filter((pid) -> !pid.equals(stuck.group(1)))
+				.findFirst()
+				.orElseThrow();
+			// Judged stalled after a second with its only thread busy and no request started.
+			Thread.sleep(1500);
+			List<String> answeredBy = new ArrayList<>();
+			for (int i = 0; i < 20; i++) {
+				answeredBy.add(arbiter.get("/pid"));
+			}
+			// Four clients at once keep the healthy JVM's only thread busy: the stuck one must not
+			// take the connections its neighbour cannot start at once.
+			List<CompletableFuture<List<String>>> clients = IntStream.range(0, 4)
+				.mapToObj((client) -> CompletableFuture.supplyAsync(() -> IntStream.range(0, 10)
+					.mapToObj((i) -> arbiter.get("/work?ms=20"))
+					.toList()))
+				.toList();
+			for (CompletableFuture<List<String>> client : clients) {
+				answeredBy.addAll(client.get(60, TimeUnit.SECONDS));
+			}
+			assertThat(answeredBy).as("60 new connections, each answered by the JVM that is not stuck")
+				.hasSize(60)
+				.containsOnly(healthy);
+			assertThat(arbiter.workers()).as("the stuck JVM is still there, not timed out yet").hasSize(2);
+			hanging.cancel(true);
+		}
+	}
+
+	@Test
 	void sighupRestartsEveryWorkerOneAtATimeWithoutFailingARequest() throws Exception {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
 				"--prefork.threads=4")) {
