@@ -14,12 +14,16 @@ import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
+import dev.prefork.process.ProcessView;
 import dev.prefork.server.PreforkWebServer;
 
 /**
  * Marks the application as refusing traffic (Boot's readiness state, which Kubernetes probes)
  * while its workers stay saturated, and as accepting again once they have drained, so that a
- * Service routes around an instance whose queues are full instead of piling 503s on it.
+ * Service routes around an instance whose queues are full instead of piling 503s on it. In
+ * process mode it judges the whole server (the worker JVMs' mean saturation, from the process
+ * arbiter's view), so that every worker JVM answers the probe alike and one busy JVM does not
+ * take the instance out while the others have room.
  */
 final class SaturationReadiness implements SmartLifecycle {
 
@@ -79,7 +83,8 @@ final class SaturationReadiness implements SmartLifecycle {
 		if (server == null) {
 			return;
 		}
-		double saturation = server.getArbiter().getSaturation();
+		ProcessView processes = server.getProcessView();
+		double saturation = (processes != null) ? processes.saturation() : server.getArbiter().getSaturation();
 		long now = System.nanoTime();
 		if (saturation >= this.threshold) {
 			this.clearSince = -1;

@@ -93,7 +93,19 @@ public enum PreforkMeters implements MeterDocumentation {
 
 	/** Process mode: private memory of one worker JVM (from /proc, 0 where unknown). */
 	PROCESS_WORKER_MEMORY("prefork.process.worker.memory", Meter.Type.GAUGE, "bytes",
-			"Private memory of a worker JVM, 0 where the platform cannot tell", TagName.WORKER);
+			"Private memory of a worker JVM, 0 where the platform cannot tell", TagName.WORKER),
+
+	/** Process mode: requests waiting for a thread in one worker JVM. */
+	PROCESS_WORKER_QUEUED("prefork.process.worker.queued", Meter.Type.GAUGE, "requests",
+			"Requests waiting for a thread in a worker JVM", TagName.WORKER),
+
+	/** Process mode: CPU time one worker JVM has used. */
+	PROCESS_WORKER_CPU("prefork.process.worker.cpu", Meter.Type.COUNTER, "seconds",
+			"CPU time (user and system) a worker JVM has used", TagName.WORKER),
+
+	/** Process mode: connections waiting in the shared socket's accept queue (-1 where unknown). */
+	PROCESS_ACCEPT_QUEUE("prefork.process.accept.queue", Meter.Type.GAUGE, "connections",
+			"Connections waiting in the listening socket's kernel accept queue for a worker JVM, -1 where unknown");
 
 	private final String name;
 

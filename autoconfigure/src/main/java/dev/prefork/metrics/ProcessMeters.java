@@ -49,6 +49,9 @@ final class ProcessMeters {
 				.tag(PreforkMeters.TagName.REASON.asString(), reason)
 				.register(registry));
 		}
+		this.serverMeters.add(PreforkMeters.PROCESS_ACCEPT_QUEUE
+			.gauge(this, (meters) -> meters.total((view) -> view.acceptQueue()))
+			.register(registry));
 		for (String state : STATES) {
 			this.serverMeters.add(PreforkMeters.PROCESS_WORKERS
 				.gauge(this, (meters) -> meters.total(
@@ -93,6 +96,13 @@ final class ProcessMeters {
 					.tag(key, tag)
 					.register(this.registry),
 				PreforkMeters.PROCESS_WORKER_MEMORY.gauge(this, (meters) -> meters.worker(id, ProcessView.Worker::privateMemory))
+					.tag(key, tag)
+					.register(this.registry),
+				PreforkMeters.PROCESS_WORKER_QUEUED.gauge(this, (meters) -> meters.worker(id, ProcessView.Worker::queued))
+					.tag(key, tag)
+					.register(this.registry),
+				PreforkMeters.PROCESS_WORKER_CPU
+					.functionCounter(this, (meters) -> meters.worker(id, (worker) -> worker.cpuMillis() / 1000.0))
 					.tag(key, tag)
 					.register(this.registry));
 	}

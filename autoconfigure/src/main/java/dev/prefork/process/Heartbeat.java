@@ -4,32 +4,48 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a worker JVM reports every second: its threads, how many are busy, how many requests it
- * has finished and how many it has in flight. Progress is judged on these, not on the beat
- * alone: a JVM whose every thread is stuck still beats (gunicorn's gthread workers do too).
+ * has finished and how many it has in flight, its queue and its saturation. Progress is judged
+ * on these, not on the beat alone: a JVM whose every thread is stuck still beats (gunicorn's
+ * gthread workers do too). Fields are only ever appended and a reader takes the ones it knows
+ * (missing ones are 0): a worker of a newer jar, booted by a rolling restart, still talks to an
+ * arbiter that started with an older one.
  *
  * @param threads request threads of the worker
  * @param busy threads running a request
  * @param completed requests finished since the worker started
  * @param inFlight requests admitted and not finished
  * @param connections connections open on the worker
+ * @param queued requests waiting for a thread
+ * @param saturationPerMille the worker's saturation (as {@code prefork}'s health tells it), in
+ * thousandths
+ * @param exceptions requests that ended with an exception since the worker started
  */
-public record Heartbeat(int threads, int busy, long completed, int inFlight, int connections) {
+public record Heartbeat(int threads, int busy, long completed, int inFlight, int connections, int queued,
+		int saturationPerMille, long exceptions) {
+
+	private static final int KNOWN_FIELDS = 8;
 
 	/** The line a worker sends after {@code beat }. */
 	public String format() {
-		return this.threads + " " + this.busy + " " + this.completed + " " + this.inFlight + " " + this.connections;
+		return this.threads + " " + this.busy + " " + this.completed + " " + this.inFlight + " " + this.connections
+				+ " " + this.queued + " " + this.saturationPerMille + " " + this.exceptions;
 	}
 
 	static @Nullable Heartbeat parse(String text) {
 		String[] parts = text.trim().split(" ");
-		if (parts.length != 5) {
+		if (parts.length < 5) {
 			return null;
 		}
 		try {
-			return new Heartbeat(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Long.parseLong(parts[2]),
-					Integer.parseInt(parts[3]), Integer.parseInt(parts[4]));
+			long[] fields = new long[KNOWN_FIELDS];
+			for (int i = 0; i < Math.min(parts.length, KNOWN_FIELDS); i++) {
+				fields[i] = Long.parseLong(parts[i]);
+			}
+			return new Heartbeat(Math.toIntExact(fields[0]), Math.toIntExact(fields[1]), fields[2],
+					Math.toIntExact(fields[3]), Math.toIntExact(fields[4]), Math.toIntExact(fields[5]),
+					Math.toIntExact(fields[6]), fields[7]);
 		}
-		catch (NumberFormatException ex) {
+		catch (ArithmeticException | NumberFormatException ex) {
 			return null;
 		}
 	}

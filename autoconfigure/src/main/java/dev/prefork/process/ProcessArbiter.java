@@ -120,6 +120,8 @@ public final class ProcessArbiter {
 
 	private @Nullable Scoreboard scoreboard;
 
+	private @Nullable AcceptQueue acceptQueue;
+
 	private volatile boolean running;
 
 	public ProcessArbiter(ProcessArbiterSettings settings, WorkerCommand command, PrintStream output) {
@@ -194,6 +196,7 @@ public final class ProcessArbiter {
 			return 1;
 		}
 		listen.listen(this.settings.backlog());
+		this.acceptQueue = AcceptQueue.of(listen.descriptor().intValue());
 		if (managementListen != null) {
 			managementListen.listen(this.settings.backlog());
 		}
@@ -394,8 +397,8 @@ public final class ProcessArbiter {
 		}
 		if (now - this.nextRecycleCheckNanos >= 0) {
 			this.nextRecycleCheckNanos = now + TimeUnit.SECONDS.toNanos(1);
-			this.current.values().forEach(WorkerProcess::sampleMemory);
-			this.leaving.values().forEach(WorkerProcess::sampleMemory);
+			this.current.values().forEach(WorkerProcess::sample);
+			this.leaving.values().forEach(WorkerProcess::sample);
 			checkRecycling(now);
 			sendView(now);
 		}
@@ -541,8 +544,9 @@ public final class ProcessArbiter {
 		all.sort((a, b) -> Integer.compare(a.id(), b.id()));
 		List<ProcessView.Worker> workers = all.stream().map((worker) -> worker.view(now)).toList();
 		long total = this.exitedRequests + workers.stream().mapToLong(ProcessView.Worker::requests).sum();
+		AcceptQueue queue = this.acceptQueue;
 		String line = "view " + new ProcessView(ProcessHandle.current().pid(), this.target, this.spawned, total,
-				Map.copyOf(this.exits), workers).format();
+				Map.copyOf(this.exits), workers, (queue != null) ? queue.depth() : -1).format();
 		all.forEach((worker) -> worker.send(line));
 	}
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,8 +64,10 @@ final class WorkerProcess {
 
 	private volatile long stoppingSinceNanos;
 
-	/** Private memory when the arbiter last looked ({@link #sampleMemory()}). */
+	/** Private memory and CPU time when the arbiter last looked ({@link #sample()}). */
 	private volatile long privateMemory;
+
+	private volatile long cpuMillis;
 
 	/** Whether its memory was checked since it got ready: the first check sees it fresh. */
 	private volatile boolean memoryChecked;
@@ -184,10 +187,15 @@ final class WorkerProcess {
 	/** What this worker looks like in the arbiter's view of the server. */
 	ProcessView.Worker view(long now) {
 		Heartbeat beat = this.lastBeat;
-		return new ProcessView.Worker(this.id, pid(), this.state.name().toLowerCase(Locale.ROOT),
-				TimeUnit.NANOSECONDS.toMillis(now - this.startedNanos), (beat != null) ? beat.completed() : 0,
-				(beat != null) ? beat.inFlight() : 0, (beat != null) ? beat.busy() : 0,
-				(beat != null) ? beat.threads() : 0, this.privateMemory, (beat != null) ? beat.connections() : 0);
+		String state = this.state.name().toLowerCase(Locale.ROOT);
+		long uptime = TimeUnit.NANOSECONDS.toMillis(now - this.startedNanos);
+		if (beat == null) {
+			return new ProcessView.Worker(this.id, pid(), state, uptime, 0, 0, 0, 0, this.privateMemory, 0, 0, 0, 0,
+					this.cpuMillis);
+		}
+		return new ProcessView.Worker(this.id, pid(), state, uptime, beat.completed(), beat.inFlight(), beat.busy(),
+				beat.threads(), this.privateMemory, beat.connections(), beat.queued(),
+				beat.saturationPerMille() / 1000.0, beat.exceptions(), this.cpuMillis);
 	}
 
 	/** Requests this worker had finished when it last reported. */
@@ -214,9 +222,13 @@ final class WorkerProcess {
 		this.lastBeatNanos = now;
 	}
 
-	/** Reads its private memory, once per pass of supervision, for the recycling check and the view. */
-	void sampleMemory() {
+	/**
+	 * Reads its private memory and CPU time, once per pass of supervision, for the recycling
+	 * check and the view.
+	 */
+	void sample() {
 		this.privateMemory = PrivateMemory.of(pid());
+		this.cpuMillis = this.process.info().totalCpuDuration().map(Duration::toMillis).orElse(0L);
 	}
 
 	/**

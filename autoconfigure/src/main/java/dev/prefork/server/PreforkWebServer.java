@@ -191,7 +191,9 @@ public class PreforkWebServer implements WebServer {
 		List<Worker> workers = this.arbiter.getWorkers();
 		return new Heartbeat(workers.stream().mapToInt(Worker::getThreads).sum(),
 				workers.stream().mapToInt(Worker::getBusyThreads).sum(), this.arbiter.getTotalRequests(),
-				this.arbiter.getInFlight(), (this.connections != null) ? this.connections.count() : 0);
+				this.arbiter.getInFlight(), (this.connections != null) ? this.connections.count() : 0,
+				workers.stream().mapToInt(Worker::getQueued).sum(), (int) Math.round(this.arbiter.getSaturation() * 1000),
+				getRequestOutcomes().getRecentExceptions().total());
 	}
 
 	/**

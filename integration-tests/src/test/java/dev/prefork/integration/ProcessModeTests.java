@@ -108,7 +108,8 @@ class ProcessModeTests {
 	@Test
 	void anyWorkerShowsEveryWorkerJvmAndTotalsThatSurviveItsRecycling() throws Exception {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
-				"--prefork.threads=2", "--management.endpoints.web.exposure.include=prefork,metrics")) {
+				"--prefork.threads=2", "--management.endpoints.web.exposure.include=prefork,metrics,health",
+				"--management.endpoint.health.show-details=always")) {
 			List<ProcessHandle> workers = arbiter.workers();
 			for (int i = 0; i < 30; i++) {
 				arbiter.get("/pid");
@@ -122,6 +123,15 @@ class ProcessModeTests {
 				.containsOnly("ready");
 			assertThat(processes.path("workers").valueStream().mapToLong((worker) -> worker.path("privateMemory").asLong()))
 				.allMatch((bytes) -> bytes > 10_000_000);
+			assertThat(processes.path("workers").valueStream().mapToLong((worker) -> worker.path("cpuMillis").asLong()))
+				.as("booting a JVM takes CPU").allMatch((millis) -> millis > 100);
+			assertThat(processes.path("workers").valueStream().map((worker) -> worker.path("threads").asInt()))
+				.containsOnly(2);
+			assertThat(processes.path("acceptQueue").asInt()).as("read from the kernel").isGreaterThanOrEqualTo(0);
+			JsonNode health = JSON.readTree(arbiter.get("/actuator/health")).path("components").path("prefork");
+			assertThat(health.path("status").asString()).isEqualTo("UP");
+			assertThat(health.path("details").path("processes").path("ready").asInt()).as("the whole server's").isEqualTo(2);
+			assertThat(health.path("details").path("processes").path("target").asInt()).isEqualTo(2);
 			long before = totalRequests(arbiter);
 
 			workers.get(0).destroyForcibly();
@@ -358,6 +368,64 @@ class ProcessModeTests {
 			assertThat(arbiter.workers()).as("the stuck JVM is still there, not timed out yet").hasSize(2);
 			hanging.cancel(true);
 		}
+	}
+
+	@Test
+	void readinessIsTheWholeServersWhicheverWorkerJvmAnswersTheProbe() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=1", "--prefork.queue-capacity=4", "--prefork.timeout=120s",
+				// A JVM whose thread hangs is at 1/5: at the threshold alone, at half of it on average.
+				"--prefork.health.saturation-readiness=true", "--prefork.health.saturation-threshold=0.2",
+				"--prefork.health.saturation-window=1s",
+				"--management.endpoint.health.probes.add-additional-paths=true",
+				"--spring.lifecycle.timeout-per-shutdown-phase=2s")) {
+			// Kept-alive connections, so that each probe goes to a JVM of the test's choosing.
+			Map<String, List<Socket>> byPid = new TreeMap<>();
+			List<Socket> sockets = new ArrayList<>();
+			try {
+				for (int i = 0; i < 8; i++) {
+					Socket socket = new Socket(InetAddress.getLoopbackAddress(), arbiter.port());
+					socket.setSoTimeout(10_000);
+					sockets.add(socket);
+				}
+				for (Socket socket : sockets) {
+					byPid.computeIfAbsent(exchange(socket, "/pid"), (pid) -> new ArrayList<>()).add(socket);
+				}
+				assertThat(byPid).hasSize(2).allSatisfy((pid, held) -> assertThat(held).hasSizeGreaterThanOrEqualTo(2));
+				List<String> pids = List.copyOf(byPid.keySet());
+				// The first JVM's only thread hangs: it is over the threshold, the other is idle.
+				send(byPid.get(pids.get(0)).get(0), "/hang");
+				Thread.sleep(3000);
+				for (int round = 0; round < 3; round++) {
+					for (String pid : pids) {
+						assertThat(exchange(byPid.get(pid).get(1), "/readyz")).as("readiness from %s, half the server full", pid)
+							.startsWith("{\"status\":\"UP\"");
+					}
+				}
+				// The second one hangs too: the whole server is over it, and every JVM says so.
+				send(byPid.get(pids.get(1)).get(0), "/hang");
+				for (String pid : pids) {
+					await().atMost(Duration.ofSeconds(10))
+						.until(() -> exchange(byPid.get(pid).get(1), "/readyz"), (body) -> body.contains("OUT_OF_SERVICE"));
+				}
+			}
+			finally {
+				for (Socket socket : sockets) {
+					socket.close();
+				}
+			}
+		}
+	}
+
+	/** Sends {@code GET path} on a kept-alive connection without waiting for the answer. */
+	private static void send(Socket socket, String path) throws IOException {
+		socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+	}
+
+	/** {@code GET path} on a kept-alive connection: the body of the answer, whatever its status. */
+	private static String exchange(Socket socket, String path) throws IOException {
+		send(socket, path);
+		return readBody(socket);
 	}
 
 	@Test
