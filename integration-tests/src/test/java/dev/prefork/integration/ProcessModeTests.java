@@ -106,6 +106,27 @@ class ProcessModeTests {
 	}
 
 	@Test
+	void sigintDuringAGracefulStopStopsQuickly() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=1",
+				"--prefork.threads=2", "--server.shutdown=graceful", EXPOSE_ENDPOINT,
+				"--spring.lifecycle.timeout-per-shutdown-phase=60s")) {
+			CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> arbiter.get("/work?ms=50000"));
+			await().atMost(Duration.ofSeconds(30)).until(() -> inFlight(arbiter) == 1);
+			arbiter.signal("TERM");
+			await().atMost(Duration.ofSeconds(10)).until(() -> arbiter.log().contains("Shutting down: Arbiter (graceful"));
+			assertThat(arbiter.process().waitFor(2, TimeUnit.SECONDS)).as("waits for the request in flight").isFalse();
+			long interrupted = System.nanoTime();
+			arbiter.signal("INT");
+			assertThat(arbiter.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
+			assertThat(Duration.ofNanos(System.nanoTime() - interrupted)).as("a quick stop's time, not the graceful one's")
+				.isLessThan(Duration.ofSeconds(15));
+			assertThat(arbiter.log()).contains("Shutting down: Arbiter (quick, asked for during the graceful stop)");
+			assertThat(arbiter.seen()).noneMatch(ProcessHandle::isAlive);
+			slow.cancel(true);
+		}
+	}
+
+	@Test
 	void anyWorkerShowsEveryWorkerJvmAndTotalsThatSurviveItsRecycling() throws Exception {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
 				"--prefork.threads=2", "--management.endpoints.web.exposure.include=prefork,metrics,health",
