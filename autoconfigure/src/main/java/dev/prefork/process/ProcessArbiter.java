@@ -142,8 +142,10 @@ public final class ProcessArbiter {
 		try (ListenSocket listen = ListenSocket.bind(address(this.settings.address(), this.settings.port()));
 				ListenSocket managementListen = (management != null)
 						? ListenSocket.bind(address(management.address(), management.port())) : null) {
-			directory = Files.createTempDirectory("prefork-",
+			StaleDirectories.removeUnder(Path.of(System.getProperty("java.io.tmpdir")));
+			directory = Files.createTempDirectory(StaleDirectories.PREFIX,
 					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+			StaleDirectories.claim(directory);
 			List<FileDescriptor> shared = (managementListen != null)
 					? List.of(listen.descriptor(), managementListen.descriptor()) : List.of(listen.descriptor());
 			try (ControlServer control = ControlServer.bind(directory.resolve("control.sock"), group, shared,
@@ -713,7 +715,7 @@ public final class ProcessArbiter {
 		return (duration.toMillis() % 1000 == 0) ? seconds + "s" : duration.toMillis() + "ms";
 	}
 
-	private static void deleteQuietly(Path directory) {
+	static void deleteQuietly(Path directory) {
 		try (var paths = Files.walk(directory)) {
 			paths.sorted((a, b) -> b.compareTo(a)).forEach((path) -> path.toFile().delete());
 		}

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -506,9 +507,33 @@ class ProcessModeTests {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
 				"--prefork.threads=2")) {
 			List<ProcessHandle> workers = arbiter.workers();
+			Path left = arbiterDirectory(arbiter.pid());
 			arbiter.signal("KILL");
 			// Their output went through the arbiter, so only their end is seen.
 			await().atMost(Duration.ofSeconds(60)).until(() -> workers.stream().noneMatch(ProcessHandle::isAlive));
+			assertThat(left).as("SIGKILL leaves the arbiter no time to clean up").isDirectory();
+			try (ArbiterProcess next = ArbiterProcess.start(this.directory, "--prefork.workers=1")) {
+				assertThat(left).as("removed by the next arbiter").doesNotExist();
+				assertThat(arbiter.log()).doesNotContain("Removing");
+				assertThat(next.log()).contains("Removing " + left + ", left by an arbiter that is gone");
+			}
+		}
+	}
+
+	/** The arbiter's private directory, found by the pid file it writes there. */
+	private static Path arbiterDirectory(long pid) throws IOException {
+		try (var candidates = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+			return candidates.filter((candidate) -> candidate.getFileName().toString().startsWith("prefork-"))
+				.filter((candidate) -> {
+					try {
+						return Files.readString(candidate.resolve("arbiter.pid")).trim().equals(Long.toString(pid));
+					}
+					catch (IOException ex) {
+						return false;
+					}
+				})
+				.findFirst()
+				.orElseThrow();
 		}
 	}
 
