@@ -178,7 +178,7 @@ public final class ProcessArbiter {
 	private int serve(ListenSocket listen, @Nullable ListenSocket managementListen) throws IOException {
 		this.running = true;
 		ArbiterSignals.install(this::command);
-		logger.info("Arbiter booting " + this.target + " worker processes for port " + listen.port());
+		logger.info("Arbiter booting " + Counted.of(this.target, "worker process") + " for port " + listen.port());
 		for (int i = 0; i < this.target; i++) {
 			spawn();
 		}
@@ -224,8 +224,8 @@ public final class ProcessArbiter {
 
 	private String startedMessage(InetSocketAddress address) {
 		return "Prefork arbiter listening on port " + address.getPort() + " (http) at " + describe(address)
-				+ ", process mode: " + this.target + " worker processes x " + this.settings.threads()
-				+ " threads, backlog " + this.settings.backlog() + ", timeout " + print(this.settings.timeout())
+				+ ", process mode: " + Counted.of(this.target, "worker process") + " x "
+				+ Counted.of(this.settings.threads(), "thread") + ", backlog " + this.settings.backlog() + ", timeout " + print(this.settings.timeout())
 				+ ", timeout-per-shutdown-phase " + print(this.settings.gracefulTimeout());
 	}
 
@@ -306,7 +306,7 @@ public final class ProcessArbiter {
 			}
 			case SCALE_UP -> {
 				this.target++;
-				logger.info("Scaling from " + (this.target - 1) + " to " + this.target + " worker processes");
+				logger.info("Scaling from " + (this.target - 1) + " to " + Counted.of(this.target, "worker process"));
 			}
 			case SCALE_DOWN -> scaleDown();
 			case RESTART -> restartEveryWorker();
@@ -324,7 +324,7 @@ public final class ProcessArbiter {
 
 	/** Sets the workers to keep running; those beyond it, youngest first, are stopped gracefully. */
 	private void scaleTo(int workers) {
-		logger.info("Scaling from " + this.target + " to " + workers + " worker processes");
+		logger.info("Scaling from " + this.target + " to " + Counted.of(workers, "worker process"));
 		this.target = workers;
 		List<WorkerProcess> youngestFirst = this.current.values().stream()
 			.filter((worker) -> worker != this.replacement)
@@ -371,7 +371,7 @@ public final class ProcessArbiter {
 	private void restartEveryWorker() {
 		List<Integer> ids = this.current.values().stream().map(WorkerProcess::id).sorted().toList();
 		ids.forEach((id) -> replaceLater(id, "restarted"));
-		logger.info("Restarting " + ids.size() + " worker processes one at a time");
+		logger.info("Restarting " + Counted.of(ids.size(), "worker process") + " one at a time");
 	}
 
 	private void replaceLater(int id, String reason) {

@@ -14,6 +14,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.prefork.process.Counted;
+
 /**
  * The master of the workers, after gunicorn's arbiter: boots them all before traffic, then on
  * its own thread ({@code prefork-arbiter}) watches heartbeats, recycles workers that served their
@@ -128,8 +130,9 @@ public final class Arbiter {
 		arbiter.setDaemon(true);
 		this.thread = arbiter;
 		arbiter.start();
-		logger.info(this.logLabel + "Arbiter booted " + this.target + " workers with " + this.settings.threads()
-				+ " threads each (queue capacity " + this.settings.queueCapacity() + " per worker)");
+		logger.info(this.logLabel + "Arbiter booted " + Counted.of(this.target, "worker") + " with "
+				+ Counted.of(this.settings.threads(), "thread") + " each (queue capacity " + this.settings.queueCapacity()
+				+ " per worker)");
 	}
 
 	/** Stops supervising and stops every worker; requests still running are answered 503. */
@@ -577,7 +580,7 @@ public final class Arbiter {
 		if (workers == current) {
 			return;
 		}
-		logger.info(this.logLabel + "Scaling from " + current + " to " + workers + " workers");
+		logger.info(this.logLabel + "Scaling from " + current + " to " + Counted.of(workers, "worker"));
 		this.target = workers;
 		Worker[] removed = (workers < current) ? Arrays.copyOfRange(this.slots, workers, current) : new Worker[0];
 		this.slots = Arrays.copyOf(this.slots, workers);

@@ -30,6 +30,7 @@ import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.WebServerException;
 
 import dev.prefork.process.ArbiterConnection;
+import dev.prefork.process.Counted;
 import dev.prefork.process.Heartbeat;
 import dev.prefork.process.ProcessView;
 import dev.prefork.process.Scoreboard;
@@ -264,8 +265,8 @@ public class PreforkWebServer implements WebServer {
 				: "?";
 		Duration requestTimeout = settings.requestTimeout();
 		return settings.displayName() + " started on port " + getPort() + " (" + this.endpoint.scheme() + ") at " + address + ", "
-				+ this.endpoint.protocols() + ", thread mode: " + settings.workers() + " workers x " + settings.threads()
-				+ (settings.virtualThreads() ? " virtual" : "") + " threads, queue " + settings.queueCapacity()
+				+ this.endpoint.protocols() + ", thread mode: " + Counted.of(settings.workers(), "worker") + " x "
+				+ Counted.of(settings.threads(), settings.virtualThreads() ? "virtual thread" : "thread") + ", queue " + settings.queueCapacity()
 				+ ", max-in-flight " + settings.maxInFlight() + ", timeout " + asWritten(settings.heartbeatTimeout())
 				+ ", request-timeout " + ((requestTimeout != null) ? asWritten(requestTimeout) : "none")
 				+ ", graceful-timeout " + asWritten(settings.gracefulTimeout());

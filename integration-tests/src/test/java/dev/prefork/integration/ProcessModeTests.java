@@ -228,7 +228,7 @@ class ProcessModeTests {
 			assertThat(arbiter.log()).contains("Scaling from 1 to 2 worker processes")
 				.contains("Scaling from 2 to 3 worker processes")
 				.contains("Scaling from 3 to 2 worker processes")
-				.contains("Scaling from 2 to 1 worker processes");
+				.contains("Scaling from 2 to 1 worker process");
 		}
 	}
 

@@ -53,10 +53,10 @@ class ManagementServerIntegrationTests {
 			assertThat(LiveThreads.named("prefork-management-t")).as("no lane: the main port serves no actuator").isEmpty();
 
 			assertThat(output).contains("Prefork management server started on port " + managementPort
-					+ " (http) at 127.0.0.1, HTTP/1.1, thread mode: 1 workers x 2 threads, queue 16");
+					+ " (http) at 127.0.0.1, HTTP/1.1, thread mode: 1 worker x 2 threads, queue 16");
 			assertThat(output).contains("Prefork started on port " + app.server().getPort()
-					+ " (http) at 127.0.0.1, HTTP/1.1, thread mode: 1 workers x 2 threads, queue 64");
-			assertThat(output).contains("Management server: Arbiter booted 1 workers");
+					+ " (http) at 127.0.0.1, HTTP/1.1, thread mode: 1 worker x 2 threads, queue 64");
+			assertThat(output).contains("Management server: Arbiter booted 1 worker with");
 		}
 		assertThat(LiveThreads.named("prefork-mgmt-")).as("management server threads after close").isEmpty();
 	}
