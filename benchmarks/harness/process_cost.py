@@ -8,10 +8,12 @@ RSS; stops it with SIGTERM. Run each set of flags a few times, interleaved, and 
 
   benchmarks/harness/process_cost.py [--workers 2] [--reps 3] [--out DIR]
 
-Flag sets: "default" (the fat jar, -Xmx512m as bench.py) and "recipe" (the jar extracted with
+Flag sets: "default" (the fat jar, -Xmx512m as bench.py), "recipe" (the jar extracted with
 Boot's tools jar mode, an AppCDS archive trained with -Dspring.context.exit=onRefresh,
 -XX:SharedArchiveFile, -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0, -Xmx256m,
--XX:TieredStopAtLevel=1).
+-XX:TieredStopAtLevel=1, by hand) and "cds-directory" (the fat jar with -Xmx256m
+-XX:TieredStopAtLevel=1 and prefork.process.cds-directory: the arbiter does the recipe's extraction
+and training itself, before the first repetition is measured).
 """
 import argparse
 import json
@@ -124,7 +126,12 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="prefork-cost-") as directory:
-        flag_sets = {"default": ["-Xmx512m", "-jar", SAMPLE_JAR], "recipe": prepare_recipe(directory)}
+        cache = os.path.join(directory, "cds")
+        flag_sets = {"default": ["-Xmx512m", "-jar", SAMPLE_JAR], "recipe": prepare_recipe(directory),
+                     "cds-directory": ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", SAMPLE_JAR,
+                                       f"--prefork.process.cds-directory={cache}"]}
+        # The cache's build, once, before anything is measured (as an operator's first start).
+        measure(flag_sets["cds-directory"], args.workers, args.out, "cds-directory-build", 0)
         results = []
         for rep in range(1, args.reps + 1):
             for label, java_args in flag_sets.items():

@@ -1,5 +1,6 @@
 package dev.prefork.autoconfigure;
 
+import java.io.File;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -391,6 +392,21 @@ public class PreforkProperties {
 
 		public void setMaxMemory(DataSize maxMemory) {
 			this.maxMemory = maxMemory;
+		}
+
+		/**
+		 * Directory where the arbiter extracts the application's jar and trains a CDS archive
+		 * for it, once per jar, so that worker JVMs start with less CPU and less private memory
+		 * (Spring Boot's CDS recipe as one setting); unset to run the jar as it is.
+		 */
+		private File cdsDirectory;
+
+		public File getCdsDirectory() {
+			return this.cdsDirectory;
+		}
+
+		public void setCdsDirectory(File cdsDirectory) {
+			this.cdsDirectory = cdsDirectory;
 		}
 
 	}

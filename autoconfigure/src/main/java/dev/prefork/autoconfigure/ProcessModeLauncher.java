@@ -1,6 +1,10 @@
 package dev.prefork.autoconfigure;
 
+import java.io.File;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import io.netty.channel.epoll.Epoll;
@@ -69,6 +73,26 @@ final class ProcessModeLauncher implements ApplicationListener<ApplicationEnviro
 		return new ProcessArbiterSettings.Listener(address, managementPort);
 	}
 
+	/** The CDS directory, made if need be: one that cannot be is a bad setting, named at startup. */
+	private static @Nullable Path cdsDirectory(@Nullable File directory) {
+		if (directory == null) {
+			return null;
+		}
+		Path path = directory.toPath().toAbsolutePath();
+		try {
+			Files.createDirectories(path);
+		}
+		catch (IOException | RuntimeException ex) {
+			throw new InvalidPreforkPropertyException("prefork.process.cds-directory", directory,
+					"a directory the application can create and write (" + ex + ")");
+		}
+		if (!Files.isWritable(path)) {
+			throw new InvalidPreforkPropertyException("prefork.process.cds-directory", directory,
+					"a directory the application can write");
+		}
+		return path;
+	}
+
 	/** The arbiter's settings, each checked as in thread mode, so that a bad one is named. */
 	static ProcessArbiterSettings settings(Binder binder) {
 		if (!binder.bind("prefork.enabled", Boolean.class).orElse(true)) {
@@ -98,7 +122,8 @@ final class ProcessModeLauncher implements ApplicationListener<ApplicationEnviro
 		ProcessArbiterSettings.Recycling recycling = new ProcessArbiterSettings.Recycling(engine.maxRequests(),
 				engine.maxRequestsJitter(), engine.maxWorkerLifetime(), (maxMemory != null) ? maxMemory.toBytes() : 0);
 		return new ProcessArbiterSettings(engine.workers(), engine.threads(), address, port, engine.backlog(),
-				engine.heartbeatTimeout(), BOOT_TIMEOUT, graceful, recycling, managementListener(binder, port));
+				engine.heartbeatTimeout(), BOOT_TIMEOUT, graceful, recycling, managementListener(binder, port),
+				cdsDirectory(properties.getProcess().getCdsDirectory()));
 	}
 
 }

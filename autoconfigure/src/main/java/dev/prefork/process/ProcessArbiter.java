@@ -68,7 +68,8 @@ public final class ProcessArbiter {
 
 	private final ProcessArbiterSettings settings;
 
-	private final WorkerCommand command;
+	/** The command new worker JVMs run. */
+	private final Releases releases;
 
 	private final PrintStream output;
 
@@ -126,7 +127,8 @@ public final class ProcessArbiter {
 
 	public ProcessArbiter(ProcessArbiterSettings settings, WorkerCommand command, PrintStream output) {
 		this.settings = settings;
-		this.command = command;
+		this.releases = new Releases(command, (settings.cdsDirectory() != null)
+				? new ClassDataCache(settings.cdsDirectory(), settings.bootTimeout()) : null);
 		this.output = output;
 		this.target = settings.workers();
 	}
@@ -178,6 +180,10 @@ public final class ProcessArbiter {
 	private int serve(ListenSocket listen, @Nullable ListenSocket managementListen) throws IOException {
 		this.running = true;
 		ArbiterSignals.install(this::command);
+		if (!awaitFirstBuild()) {
+			logger.info("Shutting down: Arbiter (stopped while its workers booted)");
+			return 0;
+		}
 		logger.info("Arbiter booting " + Counted.of(this.target, "worker process") + " for port " + listen.port());
 		for (int i = 0; i < this.target; i++) {
 			spawn();
@@ -229,6 +235,22 @@ public final class ProcessArbiter {
 				+ ", timeout-per-shutdown-phase " + print(this.settings.gracefulTimeout());
 	}
 
+	/** With a class data cache, its build for the first workers; {@code false} when stopped meanwhile. */
+	private boolean awaitFirstBuild() {
+		if (!this.releases.builds()) {
+			return true;
+		}
+		this.releases.build();
+		while (this.releases.poll() == null) {
+			Command command = poll();
+			if (command == Command.STOP || command == Command.QUICK_STOP) {
+				this.releases.cancel();
+				return false;
+			}
+		}
+		return true;
+	}
+
 	/** Every first worker booted and ready, or why not: boot is all or nothing. */
 	private @Nullable String awaitBoot() {
 		long deadline = System.nanoTime() + this.settings.bootTimeout().toNanos();
@@ -257,6 +279,9 @@ public final class ProcessArbiter {
 		while (this.running) {
 			for (Runnable request = this.requests.poll(); request != null; request = this.requests.poll()) {
 				request.run();
+			}
+			if (Boolean.TRUE.equals(this.releases.poll())) {
+				restartEveryWorker();
 			}
 			Command command = poll();
 			if (command != null) {
@@ -309,7 +334,7 @@ public final class ProcessArbiter {
 				logger.info("Scaling from " + (this.target - 1) + " to " + Counted.of(this.target, "worker process"));
 			}
 			case SCALE_DOWN -> scaleDown();
-			case RESTART -> restartEveryWorker();
+			case RESTART -> restart();
 		}
 		return false;
 	}
@@ -340,7 +365,7 @@ public final class ProcessArbiter {
 		String[] words = request.trim().split(" ");
 		try {
 			if (words.length == 1 && words[0].equals("restart")) {
-				restartEveryWorker();
+				restart();
 			}
 			else if (words.length == 2 && words[0].equals("scale")) {
 				int workers = Integer.parseInt(words[1]);
@@ -365,6 +390,20 @@ public final class ProcessArbiter {
 		}
 		catch (NumberFormatException ex) {
 			logger.warn("Ignoring a malformed request from a worker: " + request);
+		}
+	}
+
+	/**
+	 * gunicorn's HUP: every worker replaced by one running the code on disk now; with a class
+	 * data cache once that code is built.
+	 */
+	private void restart() {
+		if (this.releases.builds()) {
+			logger.info("Restart: building the jar on disk for the class data cache first");
+			this.releases.build();
+		}
+		else {
+			restartEveryWorker();
 		}
 	}
 
@@ -406,9 +445,11 @@ public final class ProcessArbiter {
 		}
 		replaceNext();
 		int serving = (int) this.current.values().stream().filter((w) -> w != this.replacement).count();
-		while (serving < this.target && now - this.nextSpawnNanos >= 0) {
+		// One JVM boots at a time once the first ones have: booting takes seconds of CPU, which
+		// the serving workers need too, and the first one ready is back sooner than with all at once.
+		boolean booting = this.current.values().stream().anyMatch((w) -> w.state() == WorkerProcess.State.BOOTING);
+		if (serving < this.target && !booting && now - this.nextSpawnNanos >= 0) {
 			spawn();
-			serving++;
 		}
 		return 0;
 	}
@@ -632,7 +673,7 @@ public final class ProcessArbiter {
 	private @Nullable WorkerProcess spawn() {
 		int id = ++this.spawned;
 		try {
-			WorkerProcess worker = WorkerProcess.start(id, freeSlot(), this.command, this.controlSocket,
+			WorkerProcess worker = WorkerProcess.start(id, freeSlot(), this.releases.current(), this.controlSocket,
 					this.scoreboardPath, this.output, this.settings);
 			this.current.put(id, worker);
 			logger.info("Booting worker " + id + " (pid " + worker.pid() + ")");
@@ -662,6 +703,7 @@ public final class ProcessArbiter {
 	 */
 	private void stopEveryWorker(long killAfterMillis) {
 		this.running = false;
+		this.releases.cancel();
 		List<WorkerProcess> all = new ArrayList<>(this.current.values());
 		all.addAll(this.leaving.values());
 		all.forEach(WorkerProcess::terminate);
@@ -706,6 +748,7 @@ public final class ProcessArbiter {
 
 	/** Last resort when the arbiter itself goes: no worker may outlive it. */
 	private void killEveryWorker() {
+		this.releases.cancel();
 		this.current.values().forEach(WorkerProcess::kill);
 		this.leaving.values().forEach(WorkerProcess::kill);
 	}

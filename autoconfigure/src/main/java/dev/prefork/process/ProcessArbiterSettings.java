@@ -1,6 +1,7 @@
 package dev.prefork.process;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
@@ -22,10 +23,12 @@ import org.jspecify.annotations.Nullable;
  * @param recycling when a worker JVM is replaced by a fresh one
  * @param management the management server's socket, shared like the application's, or
  * {@code null} when the actuator is served on the application's port
+ * @param cdsDirectory where the jar is extracted and its CDS archive trained for the worker JVMs
+ * ({@code prefork.process.cds-directory}), {@code null} to run the jar as it is
  */
 public record ProcessArbiterSettings(int workers, int threads, @Nullable InetAddress address, int port, int backlog,
 		Duration timeout, Duration bootTimeout, Duration gracefulTimeout, Recycling recycling,
-		@Nullable Listener management) {
+		@Nullable Listener management, @Nullable Path cdsDirectory) {
 
 	/**
 	 * A second listening socket the arbiter binds and shares: the management server's.

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How the arbiter starts a worker JVM: the command line the arbiter itself was started with
  * (same Java, same JVM options, same jar or class path and main class, same arguments), so that
@@ -31,10 +33,20 @@ public final class WorkerCommand {
 	/** Environment variable with the worker's slot in the scoreboard. */
 	public static final String SLOT = "PREFORK_WORKER_SLOT";
 
-	private final List<String> command;
+	private final String java;
 
-	WorkerCommand(List<String> command) {
-		this.command = List.copyOf(command);
+	private final List<String> jvmOptions;
+
+	/** {@code -jar <jar>}, or {@code -cp <class path> <main class>}. */
+	private final List<String> launch;
+
+	private final List<String> args;
+
+	WorkerCommand(String java, List<String> jvmOptions, List<String> launch, List<String> args) {
+		this.java = java;
+		this.jvmOptions = List.copyOf(jvmOptions);
+		this.launch = List.copyOf(launch);
+		this.args = List.copyOf(args);
 	}
 
 	/**
@@ -42,32 +54,69 @@ public final class WorkerCommand {
 	 * application, as {@code SpringApplication} was given them).
 	 */
 	public static WorkerCommand ofThisJvm(String mainClass, String[] args) {
-		List<String> command = new ArrayList<>();
-		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 		String classPath = System.getProperty("java.class.path", "");
 		String launched = System.getProperty("sun.java.command", "");
-		if (launched.equals(classPath) || launched.startsWith(classPath + " ")) {
-			// java -jar app.jar: the class path is the jar, and the launcher its manifest names.
-			command.add("-jar");
-			command.add(classPath);
-		}
-		else {
-			command.add("-cp");
-			command.add(classPath);
-			command.add(launched.isEmpty() ? mainClass : launched.split(" ", 2)[0]);
-		}
-		command.addAll(List.of(args));
-		return new WorkerCommand(command);
+		List<String> launch = (launched.equals(classPath) || launched.startsWith(classPath + " "))
+				// java -jar app.jar: the class path is the jar, and the launcher its manifest names.
+				? List.of("-jar", classPath)
+				: List.of("-cp", classPath, launched.isEmpty() ? mainClass : launched.split(" ", 2)[0]);
+		return new WorkerCommand(java, ManagementFactory.getRuntimeMXBean().getInputArguments(), launch,
+				List.of(args));
 	}
 
 	List<String> command() {
-		return this.command;
+		List<String> command = new ArrayList<>();
+		command.add(this.java);
+		command.addAll(this.jvmOptions);
+		command.addAll(this.launch);
+		command.addAll(this.args);
+		return command;
+	}
+
+	/** The application's jar when it was started with {@code java -jar}; {@code null} otherwise. */
+	@Nullable Path jar() {
+		return this.launch.get(0).equals("-jar") ? Path.of(this.launch.get(1)) : null;
+	}
+
+	boolean hasJvmOption(String prefix) {
+		return this.jvmOptions.stream().anyMatch((option) -> option.startsWith(prefix));
+	}
+
+	/** The same command running {@code jar} instead, with {@code moreOptions} after its own. */
+	WorkerCommand running(Path jar, List<String> moreOptions) {
+		List<String> options = new ArrayList<>(this.jvmOptions);
+		options.addAll(moreOptions);
+		return new WorkerCommand(this.java, options, List.of("-jar", jar.toString()), this.args);
+	}
+
+	/** Boot's tools jar mode extracting {@code jar} into {@code destination}, with this command's Java. */
+	List<String> extraction(Path jar, Path destination) {
+		return List.of(this.java, "-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination",
+				destination.toString());
+	}
+
+	/**
+	 * This command as a training run that stops once the application context is refreshed (no
+	 * server started, no runner run) and writes the classes it loaded to {@code archive}; in
+	 * thread mode, so that it does not become an arbiter itself.
+	 */
+	List<String> training(Path archive) {
+		List<String> command = new ArrayList<>();
+		command.add(this.java);
+		command.addAll(this.jvmOptions);
+		command.add("-XX:ArchiveClassesAtExit=" + archive);
+		command.add("-Dspring.context.exit=onRefresh");
+		command.addAll(this.launch);
+		// Boot joins a property given twice on the command line into a list: the mode goes once.
+		this.args.stream().filter((arg) -> !arg.startsWith("--prefork.mode=")).forEach(command::add);
+		command.add("--prefork.mode=threads");
+		return command;
 	}
 
 	@Override
 	public String toString() {
-		return String.join(" ", this.command);
+		return String.join(" ", command());
 	}
 
 }

@@ -1,9 +1,12 @@
 package dev.prefork.autoconfigure;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -57,6 +60,21 @@ class ProcessModeLauncherTests {
 			.isThrownBy(() -> ProcessModeLauncher.settings(binder(Map.of("prefork.enabled", "false"))))
 			.satisfies((ex) -> assertThat(ex.getProperty()).isEqualTo("prefork.mode"))
 			.withMessageContaining("prefork.enabled is false");
+	}
+
+	@Test
+	void aCdsDirectoryIsMadeIfNeededAndOneThatCannotBeIsNamed(@TempDir Path directory) throws Exception {
+		Path cache = directory.resolve("cache/cds");
+		assertThat(ProcessModeLauncher.settings(binder(Map.of("prefork.process.cds-directory", cache.toString())))
+			.cdsDirectory()).isEqualTo(cache);
+		assertThat(cache).isDirectory();
+		assertThat(ProcessModeLauncher.settings(binder(Map.of())).cdsDirectory()).isNull();
+		Path file = Files.writeString(directory.resolve("a-file"), "");
+		assertThatExceptionOfType(InvalidPreforkPropertyException.class)
+			.isThrownBy(() -> ProcessModeLauncher.settings(
+					binder(Map.of("prefork.process.cds-directory", file.resolve("cds").toString()))))
+			.satisfies((ex) -> assertThat(ex.getProperty()).isEqualTo("prefork.process.cds-directory"))
+			.withMessageContaining("a directory the application can create and write");
 	}
 
 	private static Binder binder(Map<String, String> properties) {

@@ -215,10 +215,18 @@ class ProcessModeTests {
 				"--prefork.threads=2", EXPOSE_ENDPOINT, "--management.endpoint.prefork.access=unrestricted")) {
 			arbiter.signal("TTIN");
 			await().atMost(Duration.ofSeconds(60)).until(() -> readyWorkers(arbiter) == 2);
-			assertThat(arbiter.post("/actuator/prefork", "{\"workers\": 3}")).contains("\"workers\":3");
-			await().atMost(Duration.ofSeconds(60)).until(() -> readyWorkers(arbiter) == 3);
+			assertThat(arbiter.post("/actuator/prefork", "{\"workers\": 4}")).contains("\"workers\":4");
+			await().atMost(Duration.ofSeconds(90)).until(() -> readyWorkers(arbiter) == 4);
+			String log = arbiter.log();
+			Matcher thirdReady = Pattern.compile("Worker 3 \\(pid \\d+\\) is ready").matcher(log);
+			assertThat(thirdReady.find()).isTrue();
+			assertThat(log.indexOf("Booting worker 4 ")).as("the fourth boots once the third is ready, not beside it")
+				.isGreaterThan(thirdReady.start());
 			arbiter.signal("TTOU");
+			await().atMost(Duration.ofSeconds(60)).until(() -> arbiter.workers().size() == 3);
 			assertThat(arbiter.post("/actuator/prefork", "{\"change\": -1}")).isNotNull();
+			await().atMost(Duration.ofSeconds(60)).until(() -> arbiter.workers().size() == 2);
+			assertThat(arbiter.post("/actuator/prefork", "{\"workers\": 1}")).isNotNull();
 			await().atMost(Duration.ofSeconds(60)).until(() -> arbiter.workers().size() == 1);
 			List<ProcessHandle> before = arbiter.workers();
 			assertThat(arbiter.post("/actuator/prefork/all", "{}")).contains("recycling");
@@ -226,7 +234,8 @@ class ProcessModeTests {
 				.until(() -> arbiter.workers().size() == 1 && !arbiter.workers().containsAll(before));
 			assertThat(arbiter.post("/actuator/prefork", "{\"workers\": 0}")).as("out of range").isNull();
 			assertThat(arbiter.log()).contains("Scaling from 1 to 2 worker processes")
-				.contains("Scaling from 2 to 3 worker processes")
+				.contains("Scaling from 2 to 4 worker processes")
+				.contains("Scaling from 4 to 3 worker processes")
 				.contains("Scaling from 3 to 2 worker processes")
 				.contains("Scaling from 2 to 1 worker process");
 		}

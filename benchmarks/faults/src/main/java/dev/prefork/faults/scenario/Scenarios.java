@@ -11,7 +11,8 @@ public final class Scenarios {
 	public static List<Scenario> all() {
 		return List.of(new HungHandlersScenario(), new ExceptionStormScenario(), new ChurnScenario(),
 				new SlowlorisScenario(), new OverloadScenario(), new GracefulShutdownScenario(),
-				new MalformedTrafficScenario(), new SoakScenario(), new ProcessDeployScenario());
+				new MalformedTrafficScenario(), new SoakScenario(), new ProcessDeployScenario(false),
+				new ProcessDeployScenario(true));
 	}
 
 }
