@@ -46,7 +46,8 @@ public class PreforkHealthIndicator extends AbstractHealthIndicator {
 			whole.put("ready", processes.readyWorkers());
 			whole.put("target", processes.target());
 			whole.put("saturation", processes.saturation());
-			whole.put("acceptQueue", processes.acceptQueue());
+			// The one kernel queue every worker JVM takes from: what this one reads is the server's.
+			whole.put("acceptQueue", server.getAcceptQueueLength());
 			builder.withDetail("processes", whole);
 		}
 	}

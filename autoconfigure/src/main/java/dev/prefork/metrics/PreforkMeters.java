@@ -101,11 +101,7 @@ public enum PreforkMeters implements MeterDocumentation {
 
 	/** Process mode: CPU time one worker JVM has used. */
 	PROCESS_WORKER_CPU("prefork.process.worker.cpu", Meter.Type.COUNTER, "seconds",
-			"CPU time (user and system) a worker JVM has used", TagName.WORKER),
-
-	/** Process mode: connections waiting in the shared socket's accept queue (-1 where unknown). */
-	PROCESS_ACCEPT_QUEUE("prefork.process.accept.queue", Meter.Type.GAUGE, "connections",
-			"Connections waiting in the listening socket's kernel accept queue for a worker JVM, -1 where unknown");
+			"CPU time (user and system) a worker JVM has used", TagName.WORKER);
 
 	private final String name;
 

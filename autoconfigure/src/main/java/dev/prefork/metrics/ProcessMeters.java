@@ -49,9 +49,6 @@ final class ProcessMeters {
 				.tag(PreforkMeters.TagName.REASON.asString(), reason)
 				.register(registry));
 		}
-		this.serverMeters.add(PreforkMeters.PROCESS_ACCEPT_QUEUE
-			.gauge(this, (meters) -> meters.total((view) -> view.acceptQueue()))
-			.register(registry));
 		for (String state : STATES) {
 			this.serverMeters.add(PreforkMeters.PROCESS_WORKERS
 				.gauge(this, (meters) -> meters.total(

@@ -121,7 +121,6 @@ public final class ProcessArbiter {
 
 	private @Nullable Scoreboard scoreboard;
 
-	private @Nullable AcceptQueue acceptQueue;
 
 	private volatile boolean running;
 
@@ -204,7 +203,6 @@ public final class ProcessArbiter {
 			return 1;
 		}
 		listen.listen(this.settings.backlog());
-		this.acceptQueue = AcceptQueue.of(listen.descriptor().intValue());
 		if (managementListen != null) {
 			managementListen.listen(this.settings.backlog());
 		}
@@ -587,9 +585,8 @@ public final class ProcessArbiter {
 		all.sort((a, b) -> Integer.compare(a.id(), b.id()));
 		List<ProcessView.Worker> workers = all.stream().map((worker) -> worker.view(now)).toList();
 		long total = this.exitedRequests + workers.stream().mapToLong(ProcessView.Worker::requests).sum();
-		AcceptQueue queue = this.acceptQueue;
 		String line = "view " + new ProcessView(ProcessHandle.current().pid(), this.target, this.spawned, total,
-				Map.copyOf(this.exits), workers, (queue != null) ? queue.depth() : -1).format();
+				Map.copyOf(this.exits), workers).format();
 		all.forEach((worker) -> worker.send(line));
 	}
 

@@ -22,13 +22,9 @@ import org.jspecify.annotations.Nullable;
  * @param exits worker JVMs that ended, by reason ({@code timed-out}, {@code crashed},
  * {@code recycled}, {@code restarted}, {@code scaled-down}, {@code failed-boot})
  * @param workers the worker JVMs alive now
- * @param acceptQueue connections waiting in the listening socket's kernel accept queue for a
- * worker JVM to take them; -1 where the platform does not tell
  */
 public record ProcessView(long arbiterPid, int target, long spawned, long totalRequests, Map<String, Long> exits,
-		List<Worker> workers, int acceptQueue) {
-
-	private static final String ACCEPT_QUEUE = "accept-queue=";
+		List<Worker> workers) {
 
 	/**
 	 * Worker JVMs ready to serve, and their mean saturation (1 with none ready): what the whole
@@ -94,7 +90,10 @@ public record ProcessView(long arbiterPid, int target, long spawned, long totalR
 
 	}
 
-	/** The line sent after {@code view }: totals, one group per worker, then named figures. */
+	/**
+	 * The line sent after {@code view }: totals, then one group per worker. A later version may
+	 * append named figures ({@code name=value}), which a reader that does not know them skips.
+	 */
 	String format() {
 		StringBuilder line = new StringBuilder();
 		line.append(this.arbiterPid).append(' ').append(this.target).append(' ').append(this.spawned).append(' ')
@@ -106,7 +105,6 @@ public record ProcessView(long arbiterPid, int target, long spawned, long totalR
 			line.append(' ');
 			worker.format(line);
 		}
-		line.append(' ').append(ACCEPT_QUEUE).append(this.acceptQueue);
 		return line.toString();
 	}
 
@@ -124,17 +122,13 @@ public record ProcessView(long arbiterPid, int target, long spawned, long totalR
 				}
 			}
 			List<Worker> workers = new ArrayList<>();
-			int acceptQueue = -1;
 			for (int i = 5; i < parts.length; i++) {
-				if (parts[i].startsWith(ACCEPT_QUEUE)) {
-					acceptQueue = Integer.parseInt(parts[i].substring(ACCEPT_QUEUE.length()));
-				}
-				else if (parts[i].indexOf('=') < 0) {
+				if (parts[i].indexOf('=') < 0) {
 					workers.add(Worker.parse(parts[i]));
 				}
 			}
 			return new ProcessView(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), Long.parseLong(parts[2]),
-					Long.parseLong(parts[3]), Map.copyOf(exits), List.copyOf(workers), acceptQueue);
+					Long.parseLong(parts[3]), Map.copyOf(exits), List.copyOf(workers));
 		}
 		catch (RuntimeException ex) {
 			return null;

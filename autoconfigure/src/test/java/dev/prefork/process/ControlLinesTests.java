@@ -36,17 +36,17 @@ class ControlLinesTests {
 	@Test
 	void aViewReadsBackAsWritten() {
 		ProcessView view = new ProcessView(42, 2, 5, 10_000, Map.of("crashed", 1L, "recycled", 2L),
-				List.of(worker(3, "ready", 0.25), worker(4, "booting", 0)), 7);
+				List.of(worker(3, "ready", 0.25), worker(4, "booting", 0)));
 		assertThat(ProcessView.parse(view.format())).isEqualTo(view);
-		ProcessView empty = new ProcessView(42, 0, 0, 0, Map.of(), List.of(), -1);
+		ProcessView empty = new ProcessView(42, 0, 0, 0, Map.of(), List.of());
 		assertThat(ProcessView.parse(empty.format())).isEqualTo(empty);
 	}
 
 	@Test
-	void aViewOfAnOlderArbiterHasItsNewerFieldsZeroAndNoAcceptQueue() {
+	void aViewOfAnOlderArbiterHasItsNewerFieldsZero() {
 		ProcessView view = ProcessView.parse("42 2 5 10000 crashed=1 3,101,ready,5000,800,2,1,8,90000000,12");
 		assertThat(view).isNotNull();
-		assertThat(view.acceptQueue()).isEqualTo(-1);
+		assertThat(view.exits()).containsEntry("crashed", 1L);
 		assertThat(view.workers()).containsExactly(
 				new ProcessView.Worker(3, 101, "ready", 5000, 800, 2, 1, 8, 90_000_000, 12, 0, 0, 0, 0));
 	}
@@ -56,7 +56,6 @@ class ControlLinesTests {
 		ProcessView view = ProcessView.parse(
 				"42 2 5 10000 - 3,101,ready,5000,800,2,1,8,90000000,12,1,250,3,4000,77 accept-queue=5 spare-capacity=9");
 		assertThat(view).isNotNull();
-		assertThat(view.acceptQueue()).isEqualTo(5);
 		assertThat(view.workers()).containsExactly(
 				new ProcessView.Worker(3, 101, "ready", 5000, 800, 2, 1, 8, 90_000_000, 12, 1, 0.25, 3, 4000));
 	}
@@ -64,10 +63,10 @@ class ControlLinesTests {
 	@Test
 	void theWholeServersSaturationIsTheMeanOfItsReadyWorkers() {
 		ProcessView view = new ProcessView(42, 3, 3, 0, Map.of(),
-				List.of(worker(1, "ready", 1.0), worker(2, "ready", 0.0), worker(3, "booting", 0.0)), 0);
+				List.of(worker(1, "ready", 1.0), worker(2, "ready", 0.0), worker(3, "booting", 0.0)));
 		assertThat(view.saturation()).isEqualTo(0.5);
 		assertThat(view.readyWorkers()).isEqualTo(2);
-		ProcessView noneReady = new ProcessView(42, 1, 1, 0, Map.of(), List.of(worker(1, "stopping", 0.0)), 0);
+		ProcessView noneReady = new ProcessView(42, 1, 1, 0, Map.of(), List.of(worker(1, "stopping", 0.0)));
 		assertThat(noneReady.saturation()).as("nothing ready is full").isEqualTo(1.0);
 	}
 
