@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""HTTP/2 cleartext (h2c) against Prefork and stock reactor-netty, with h2load (Debian's nghttp2-client).
+
+Both servers are the sample app with server.http2.enabled=true: "prefork" with Prefork's
+defaults, "stock" with prefork.enabled=false and boundedElastic sized to 16 threads, as in
+bench.py. Each repetition starts both, warms each up, then runs every scenario on both back to
+back (the server order rotating between repetitions), and reads from /proc the CPU time and the
+context switches of the server's threads over the run. Medians over repetitions, ratios per
+repetition.
+
+  benchmarks/harness/h2bench.py [--reps 3] [--seconds 10] [--out DIR]
+
+Scenarios: "h2c-hello-16x4" (16 connections x 4 concurrent streams, /hello) and
+"h2c-hello-16x10" (16 x 10 = 160 concurrent streams, more than the 144 requests the sample app
+admits at once with 2 workers x (8 threads + 64 queue)).
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SAMPLE_JAR = os.path.join(ROOT, "sample-app/target/prefork-sample-app-0.1.0-SNAPSHOT.jar")
+COMMON = ["--server.address=127.0.0.1", "--management.server.port=-1", "--server.http2.enabled=true"]
+SERVERS = {
+    "prefork": ["java", "-Xmx512m", "-jar", "{jar}", "--server.port={port}", *COMMON],
+    "stock": ["java", "-Xmx512m", "-Dreactor.schedulers.defaultBoundedElasticSize=16", "-jar", "{jar}",
+              "--server.port={port}", "--prefork.enabled=false", *COMMON],
+}
+SCENARIOS = {"h2c-hello-16x4": (16, 4), "h2c-hello-16x10": (16, 10)}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def context_switches(pid):
+    """Voluntary and involuntary switches of every thread of the process so far."""
+    total = 0
+    for status in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(status) as text:
+                for line in text:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except OSError:
+            pass  # a thread that ended meanwhile
+    return total
+
+
+def start(name, jar, log_dir, rep):
+    port = free_port()
+    command = [part.format(jar=jar, port=port) for part in SERVERS[name]]
+    log = open(os.path.join(log_dir, f"{name}-rep{rep}.log"), "w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    began = time.monotonic()
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited during startup, see {log.name}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=1) as answer:
+                if answer.status == 200:
+                    return process, port
+        except OSError:
+            pass
+        if time.monotonic() - began > 120:
+            raise RuntimeError(f"{name} did not answer within 120 s")
+        time.sleep(0.1)
+
+
+def h2load(port, connections, streams, seconds):
+    command = ["h2load", "-c", str(connections), "-m", str(streams), "-D", str(seconds),
+               f"http://127.0.0.1:{port}/hello"]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    finished = re.search(r"finished in ([0-9.]+)s, ([0-9.]+) req/s", output)
+    requests = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                         r"(\d+) errored, (\d+) timeout", output)
+    statuses = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", output)
+    mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", output)
+    if not (finished and requests and statuses):
+        raise RuntimeError("h2load printed no result:\n" + output)
+    return {"command": " ".join(command), "seconds": float(finished.group(1)), "rps": float(finished.group(2)),
+            "done": int(requests.group(2)), "succeeded": int(requests.group(3)), "failed": int(requests.group(4)),
+            "errored": int(requests.group(5)), "timeout": int(requests.group(6)),
+            "2xx": int(statuses.group(1)), "5xx": int(statuses.group(4)),
+            "mean_request_time": mean.group(1) if mean else None}
+
+
+def measure(pid, port, connections, streams, seconds):
+    cpu, switches = cpu_seconds(pid), context_switches(pid)
+    result = h2load(port, connections, streams, seconds)
+    result["cpu_s"] = round(cpu_seconds(pid) - cpu, 3)
+    result["switches"] = context_switches(pid) - switches
+    served = max(1, result["2xx"])
+    result["cpu_us_per_2xx"] = round(result["cpu_s"] * 1e6 / served, 1)
+    result["switches_per_2xx"] = round(result["switches"] / served, 3)
+    return result
+
+
+def stop(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=30, help="seconds of h2load per server before measuring")
+    parser.add_argument("--jar", default=SAMPLE_JAR)
+    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks/results/h2"))
+    args = parser.parse_args()
+    if shutil.which("h2load") is None:
+        sys.exit("h2load is missing: apt-get install nghttp2-client")
+    os.makedirs(args.out, exist_ok=True)
+    runs = []
+    load_before = open("/proc/loadavg").read().split()[:3]
+    for rep in range(1, args.reps + 1):
+        order = list(SERVERS) if rep % 2 else list(reversed(SERVERS))
+        live = {}
+        try:
+            for name in order:
+                live[name] = start(name, args.jar, args.out, rep)
+            for name in order:
+                h2load(live[name][1], 16, 4, args.warmup)
+            for scenario, (connections, streams) in SCENARIOS.items():
+                for name in order:
+                    process, port = live[name]
+                    result = measure(process.pid, port, connections, streams, args.seconds)
+                    result.update(server=name, scenario=scenario, rep=rep)
+                    runs.append(result)
+                    print(json.dumps(result), flush=True)
+        finally:
+            for process, _ in live.values():
+                stop(process)
+    summary = {}
+    for scenario in SCENARIOS:
+        row = {}
+        for name in SERVERS:
+            mine = [r for r in runs if r["server"] == name and r["scenario"] == scenario]
+            row[name] = {key: statistics.median(r[key] for r in mine)
+                         for key in ("rps", "cpu_us_per_2xx", "switches_per_2xx", "5xx", "failed", "errored")}
+        ratios = [p["rps"] / s["rps"] for p, s in zip(
+            [r for r in runs if r["server"] == "prefork" and r["scenario"] == scenario],
+            [r for r in runs if r["server"] == "stock" and r["scenario"] == scenario])]
+        row["prefork_over_stock_rps"] = [round(r, 3) for r in ratios]
+        row["median_ratio"] = round(statistics.median(ratios), 3)
+        summary[scenario] = row
+    with open(os.path.join(args.out, "h2bench.json"), "w") as out:
+        json.dump({"command": " ".join(sys.argv), "load_before": load_before, "runs": runs, "summary": summary},
+                  out, indent=1)
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
