@@ -81,7 +81,9 @@ final class ClassDataCache {
 			Path build = this.directory.resolve(name + "-" + digest(jar));
 			Path extracted = build.resolve("app").resolve(name);
 			Path archive = build.resolve("app.jsa");
-			if (Files.isRegularFile(build.resolve(READY))) {
+			// A cleaner of temporary files may have taken some of a build: then it is made again.
+			if (Files.isRegularFile(build.resolve(READY)) && Files.isRegularFile(extracted)
+					&& Files.isRegularFile(archive)) {
 				logger.info("Class data cache: worker JVMs run " + extracted + " with " + archive);
 			}
 			else {
