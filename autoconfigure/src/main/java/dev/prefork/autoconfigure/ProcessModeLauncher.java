@@ -30,7 +30,8 @@ import dev.prefork.server.ServerSettings;
  * listening socket and runs worker JVMs of the same application instead of the application
  * itself, then exits with the arbiter's exit code. A user's {@code @Scheduled} job or listener
  * thus runs in the workers only, never once more in the arbiter. In a worker JVM (its control
- * socket in the environment) and in thread mode it does nothing.
+ * socket in the environment), in the class data cache's training run and in thread mode it does
+ * nothing.
  */
 final class ProcessModeLauncher implements ApplicationListener<ApplicationEnvironmentPreparedEvent>, Ordered {
 
@@ -49,8 +50,8 @@ final class ProcessModeLauncher implements ApplicationListener<ApplicationEnviro
 		Binder binder = Binder.get(environment);
 		PreforkProperties.Mode mode = binder.bind("prefork.mode", PreforkProperties.Mode.class)
 			.orElse(PreforkProperties.Mode.THREADS);
-		if (mode != PreforkProperties.Mode.PROCESSES
-				|| environment.getProperty(WorkerCommand.CONTROL_SOCKET) != null) {
+		if (mode != PreforkProperties.Mode.PROCESSES || environment.getProperty(WorkerCommand.CONTROL_SOCKET) != null
+				|| environment.getProperty(WorkerCommand.TRAINING) != null) {
 			return;
 		}
 		ProcessArbiterSettings settings = settings(binder);

@@ -60,6 +60,9 @@ public final class ArbiterConnection implements AutoCloseable {
 
 	private volatile @Nullable ProcessView view;
 
+	/** The lines the arbiter reads: 1 until it says otherwise (see {@link Heartbeat}). */
+	private volatile int protocol = 1;
+
 	private ArbiterConnection(EventLoopGroup group, Channel channel, List<FileDescriptor> listening) {
 		this.group = group;
 		this.channel = channel;
@@ -94,6 +97,12 @@ public final class ArbiterConnection implements AutoCloseable {
 								.addBefore(ctx.name(), "text", new StringDecoder(StandardCharsets.US_ASCII));
 							((EpollDomainSocketChannel) ctx.channel()).config()
 								.setReadMode(DomainSocketReadMode.BYTES);
+						}
+						else if (message instanceof String line && line.startsWith("protocol ")) {
+							ArbiterConnection connection = self[0];
+							if (connection != null) {
+								connection.protocol = parseProtocol(line.substring(9));
+							}
 						}
 						else if (message instanceof String line && line.startsWith("view ")) {
 							ArbiterConnection connection = self[0];
@@ -165,9 +174,18 @@ public final class ArbiterConnection implements AutoCloseable {
 		this.channel.writeAndFlush(line("ready"));
 		this.channel.eventLoop().scheduleAtFixedRate(() -> {
 			if (this.channel.isActive()) {
-				this.channel.writeAndFlush(line("beat " + snapshot.get().format()));
+				this.channel.writeAndFlush(line("beat " + snapshot.get().format(this.protocol)));
 			}
 		}, BEAT_MILLIS, BEAT_MILLIS, TimeUnit.MILLISECONDS);
+	}
+
+	private static int parseProtocol(String text) {
+		try {
+			return Math.min(Heartbeat.PROTOCOL, Integer.parseInt(text.trim()));
+		}
+		catch (NumberFormatException ex) {
+			return 1;
+		}
 	}
 
 	private static ByteBuf line(String text) {

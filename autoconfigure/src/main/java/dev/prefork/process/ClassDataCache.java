@@ -15,9 +15,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
@@ -29,9 +32,12 @@ import org.jspecify.annotations.Nullable;
  * extracts the application's jar (Boot's {@code tools} jar mode) and trains an AppCDS archive on
  * it (one run of the application up to its context's refresh), once per jar content, in a
  * directory of its own; worker JVMs then run the extracted jar with the archive mapped, shared
- * between them and not relocated, and get ready with less CPU and less private memory. What was
- * built for a jar is reused by every later arbiter of the same jar; the three newest builds of a
- * jar's name are kept, so that workers still running an older one keep their files.
+ * between them and not relocated, and get ready with less CPU and less private memory. The jar is
+ * copied first and everything is made from the copy, so that a jar replaced meanwhile cannot end
+ * up under the other's name; a build is named by the copy's content, the JVM and its options
+ * (an archive serves only the JVM and options that trained it). What was built is reused by every
+ * later arbiter of the same jar, JVM and options; of a jar's builds the three newest are kept, and
+ * any other that an arbiter's workers still run ({@link BuildLeases}).
  */
 final class ClassDataCache {
 
@@ -48,6 +54,8 @@ final class ClassDataCache {
 
 	/** The extraction or training run under way, if any. */
 	private volatile @Nullable Process running;
+
+	private final BuildLeases leases = new BuildLeases();
 
 	/**
 	 * @param directory where the builds go, created if need be
@@ -78,31 +86,56 @@ final class ClassDataCache {
 				StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
 			// Another arbiter sharing the directory builds the same jar once, not twice at once.
 			String name = jar.getFileName().toString();
-			Path build = this.directory.resolve(name + "-" + digest(jar));
-			Path extracted = build.resolve("app").resolve(name);
-			Path archive = build.resolve("app.jsa");
-			// A cleaner of temporary files may have taken some of a build: then it is made again.
-			if (Files.isRegularFile(build.resolve(READY)) && Files.isRegularFile(extracted)
-					&& Files.isRegularFile(archive)) {
-				logger.info("Class data cache: worker JVMs run " + extracted + " with " + archive);
+			Path incoming = Files.createTempDirectory(this.directory, ".incoming-");
+			try {
+				Path copy = Files.copy(jar, incoming.resolve(name));
+				Path build = this.directory.resolve(name + "-" + key(copy, plain));
+				Path extracted = build.resolve("app").resolve(name);
+				Path archive = build.resolve("app.jsa");
+				// A cleaner of temporary files may have taken some of a build: then it is made again.
+				if (Files.isRegularFile(build.resolve(READY)) && Files.isRegularFile(extracted)
+						&& Files.isRegularFile(archive)) {
+					logger.info("Class data cache: worker JVMs run " + extracted + " with " + archive);
+				}
+				else {
+					build(plain, jar, copy, build, extracted, archive);
+				}
+				this.leases.hold(build);
+				Files.setLastModifiedTime(build, FileTime.fromMillis(System.currentTimeMillis()));
+				removeOlderBuilds(name);
+				return plain.running(extracted, List.of("-XX:SharedArchiveFile=" + archive,
+						"-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"));
 			}
-			else {
-				build(plain, jar, build, extracted, archive);
+			finally {
+				ProcessArbiter.deleteQuietly(incoming);
 			}
-			Files.setLastModifiedTime(build, FileTime.fromMillis(System.currentTimeMillis()));
-			removeOlderBuilds(name);
-			return plain.running(extracted, List.of("-XX:SharedArchiveFile=" + archive,
-					"-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"));
 		}
 	}
 
-	private void build(WorkerCommand plain, Path jar, Path build, Path extracted, Path archive) throws IOException {
+	/**
+	 * Keeps the builds that {@code running} (the commands of the worker JVMs alive, and the one
+	 * new workers get) run, and lets go of the others.
+	 */
+	void retain(Collection<WorkerCommand> running) {
+		Set<Path> builds = new HashSet<>();
+		for (WorkerCommand command : running) {
+			Path jar = command.jar();
+			if (jar != null && jar.startsWith(this.directory) && jar.getParent() != null
+					&& jar.getParent().getParent() != null) {
+				builds.add(jar.getParent().getParent());
+			}
+		}
+		this.leases.keepOnly(builds);
+	}
+
+	private void build(WorkerCommand plain, Path jar, Path copy, Path build, Path extracted, Path archive)
+			throws IOException {
 		ProcessArbiter.deleteQuietly(build);
 		Files.createDirectories(build);
 		long began = System.nanoTime();
-		run(plain.extraction(jar, build.resolve("app")), build.resolve("extract.log"), "extracting " + jar);
+		run(plain.extraction(copy, build.resolve("app")), build.resolve("extract.log"), "extracting " + jar, false);
 		run(plain.running(extracted, List.of()).training(archive), build.resolve("training.log"),
-				"the training run of " + extracted);
+				"the training run of " + extracted, true);
 		if (!Files.isRegularFile(archive)) {
 			throw new IOException("the training run of " + extracted + " wrote no archive (see "
 					+ build.resolve("training.log") + ")");
@@ -113,11 +146,14 @@ final class ClassDataCache {
 				+ " with " + archive);
 	}
 
-	private void run(List<String> command, Path log, String what) throws IOException {
-		Process process = new ProcessBuilder(command).redirectErrorStream(true)
+	private void run(List<String> command, Path log, String what, boolean training) throws IOException {
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 			.redirectOutput(log.toFile())
-			.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-			.start();
+			.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+		if (training) {
+			builder.environment().put(WorkerCommand.TRAINING, "true");
+		}
+		Process process = builder.start();
 		this.running = process;
 		try {
 			if (!process.waitFor(this.timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -158,7 +194,7 @@ final class ClassDataCache {
 			entries.forEach(builds::add);
 		}
 		builds.sort(Comparator.comparing(ClassDataCache::modified).reversed());
-		builds.stream().skip(KEPT).forEach(ProcessArbiter::deleteQuietly);
+		builds.stream().skip(KEPT).filter(this.leases::unused).forEach(ProcessArbiter::deleteQuietly);
 	}
 
 	private static long modified(Path path) {
@@ -170,14 +206,20 @@ final class ClassDataCache {
 		}
 	}
 
-	/** The jar's content, named: a jar replaced on disk by another build gets a build of its own. */
-	private static String digest(Path jar) throws IOException {
+	/**
+	 * The jar's content, the JVM and its options, named: a jar replaced on disk gets a build of its
+	 * own, and so does another JVM (whose archive format differs) or other options.
+	 */
+	private static String key(Path jar, WorkerCommand plain) throws IOException {
 		try (InputStream in = Files.newInputStream(jar)) {
 			MessageDigest sha = MessageDigest.getInstance("SHA-256");
 			byte[] buffer = new byte[64 * 1024];
 			for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
 				sha.update(buffer, 0, read);
 			}
+			String jvm = String.join("\0", System.getProperty("java.home"), System.getProperty("java.vm.version"),
+					String.join("\0", plain.jvmOptions()));
+			sha.update(jvm.getBytes(StandardCharsets.UTF_8));
 			return HexFormat.of().formatHex(sha.digest(), 0, 8);
 		}
 		catch (NoSuchAlgorithmException ex) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -122,6 +123,9 @@ final class ControlServer implements AutoCloseable {
 			}
 			else if (line.equals("ready")) {
 				this.messages.ready(worker);
+				// Tells a worker that this arbiter reads the longer beat; one of an arbiter that
+				// started with an older jar never hears it and keeps to the five fields.
+				ctx.writeAndFlush(Unpooled.copiedBuffer("protocol " + Heartbeat.PROTOCOL + "\n", StandardCharsets.US_ASCII));
 			}
 			else if (line.startsWith("beat ")) {
 				Heartbeat heartbeat = Heartbeat.parse(line.substring(5));

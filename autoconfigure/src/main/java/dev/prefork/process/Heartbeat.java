@@ -7,8 +7,10 @@ import org.jspecify.annotations.Nullable;
  * has finished and how many it has in flight, its queue and its saturation. Progress is judged
  * on these, not on the beat alone: a JVM whose every thread is stuck still beats (gunicorn's
  * gthread workers do too). Fields are only ever appended and a reader takes the ones it knows
- * (missing ones are 0): a worker of a newer jar, booted by a rolling restart, still talks to an
- * arbiter that started with an older one.
+ * (missing ones are 0), so that an arbiter reads the beat of a worker of an older jar (a rollback).
+ * The other way round, a worker sends the longer beat only to an arbiter that said it reads it
+ * ({@code protocol 2} in answer to {@code ready}): an arbiter of the first version refused any
+ * beat of other than five fields, and timed the worker out.
  *
  * @param threads request threads of the worker
  * @param busy threads running a request
@@ -23,12 +25,16 @@ import org.jspecify.annotations.Nullable;
 public record Heartbeat(int threads, int busy, long completed, int inFlight, int connections, int queued,
 		int saturationPerMille, long exceptions) {
 
+	/** The version of the lines this code reads and writes; the first, five fields, was 1. */
+	public static final int PROTOCOL = 2;
+
 	private static final int KNOWN_FIELDS = 8;
 
-	/** The line a worker sends after {@code beat }. */
-	public String format() {
-		return this.threads + " " + this.busy + " " + this.completed + " " + this.inFlight + " " + this.connections
-				+ " " + this.queued + " " + this.saturationPerMille + " " + this.exceptions;
+	/** The line a worker sends after {@code beat }, for an arbiter that reads {@code protocol}. */
+	public String format(int protocol) {
+		String first = this.threads + " " + this.busy + " " + this.completed + " " + this.inFlight + " "
+				+ this.connections;
+		return (protocol < 2) ? first : first + " " + this.queued + " " + this.saturationPerMille + " " + this.exceptions;
 	}
 
 	static @Nullable Heartbeat parse(String text) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -63,6 +64,9 @@ public final class ProcessArbiter {
 
 	/** A worker that crashes this soon after it started counts as one that failed to boot. */
 	private static final long CRASH_LOOP_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+	/** How long a booting worker JVM holds up the next one's boot, at most. */
+	private static final long ONE_BOOT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
 	private static final String STOPPED_WHILE_BOOTING = "it was stopped while its workers booted";
 
@@ -135,6 +139,7 @@ public final class ProcessArbiter {
 	/** Runs until the arbiter is stopped or halts; returns the process's exit code. */
 	public int run() {
 		Path directory = null;
+		FileChannel claim = null;
 		EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
 				new DefaultThreadFactory("prefork-control", true), EpollIoHandler.newFactory());
 		Thread killOnExit = new Thread(this::killEveryWorker, "prefork-kill-workers");
@@ -146,7 +151,7 @@ public final class ProcessArbiter {
 			StaleDirectories.removeUnder(Path.of(System.getProperty("java.io.tmpdir")));
 			directory = Files.createTempDirectory(StaleDirectories.PREFIX,
 					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-			StaleDirectories.claim(directory);
+			claim = StaleDirectories.claim(directory);
 			List<FileDescriptor> shared = (managementListen != null)
 					? List.of(listen.descriptor(), managementListen.descriptor()) : List.of(listen.descriptor());
 			try (ControlServer control = ControlServer.bind(directory.resolve("control.sock"), group, shared,
@@ -166,6 +171,9 @@ public final class ProcessArbiter {
 			group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
 			if (directory != null) {
 				deleteQuietly(directory);
+			}
+			if (claim != null) {
+				closeQuietly(claim);
 			}
 			try {
 				Runtime.getRuntime().removeShutdownHook(killOnExit);
@@ -438,6 +446,10 @@ public final class ProcessArbiter {
 			this.nextRecycleCheckNanos = now + TimeUnit.SECONDS.toNanos(1);
 			this.current.values().forEach(WorkerProcess::sample);
 			this.leaving.values().forEach(WorkerProcess::sample);
+			List<WorkerCommand> running = new ArrayList<>();
+			this.current.values().forEach((worker) -> running.add(worker.command()));
+			this.leaving.values().forEach((worker) -> running.add(worker.command()));
+			this.releases.retain(running);
 			checkRecycling(now);
 			sendView(now);
 		}
@@ -445,7 +457,10 @@ public final class ProcessArbiter {
 		int serving = (int) this.current.values().stream().filter((w) -> w != this.replacement).count();
 		// One JVM boots at a time once the first ones have: booting takes seconds of CPU, which
 		// the serving workers need too, and the first one ready is back sooner than with all at once.
-		boolean booting = this.current.values().stream().anyMatch((w) -> w.state() == WorkerProcess.State.BOOTING);
+		// One that has been booting for long (stuck, until its boot timeout) holds up no other.
+		boolean booting = this.current.values()
+			.stream()
+			.anyMatch((w) -> w.state() == WorkerProcess.State.BOOTING && now - w.startedNanos() < ONE_BOOT_NANOS);
 		if (serving < this.target && !booting && now - this.nextSpawnNanos >= 0) {
 			spawn();
 		}
@@ -753,6 +768,15 @@ public final class ProcessArbiter {
 	private static String print(Duration duration) {
 		long seconds = duration.getSeconds();
 		return (duration.toMillis() % 1000 == 0) ? seconds + "s" : duration.toMillis() + "ms";
+	}
+
+	private static void closeQuietly(FileChannel channel) {
+		try {
+			channel.close();
+		}
+		catch (IOException ex) {
+			// The lock goes with the process anyway.
+		}
 	}
 
 	static void deleteQuietly(Path directory) {

@@ -1,6 +1,11 @@
 package dev.prefork.process;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -30,14 +35,39 @@ final class Releases {
 
 	private @Nullable CompletableFuture<WorkerCommand> building;
 
+	/** A restart asked for while a build ran: the jar on disk may have changed again since. */
+	private boolean buildAgain;
+
 	Releases(WorkerCommand started, @Nullable ClassDataCache cache) {
 		this.started = started;
 		this.cache = cache;
 		this.current = started;
 	}
 
+	/** The command a new worker JVM runs now. */
 	WorkerCommand current() {
+		WorkerCommand command = this.current;
+		Path jar = command.jar();
+		if (this.built && jar != null && !Files.isRegularFile(jar)) {
+			// Taken by a cleaner of temporary files, or by hand: the jar as started still boots.
+			logger.warn("Class data cache: " + jar + " is gone; worker JVMs run " + this.started.jar() + " as it is");
+			this.built = false;
+			this.current = this.started;
+		}
 		return this.current;
+	}
+
+	/**
+	 * Keeps the builds that {@code running} (the commands of the worker JVMs alive) and new
+	 * workers run, so that no arbiter sharing the cache removes them.
+	 */
+	void retain(Collection<WorkerCommand> running) {
+		ClassDataCache cache = this.cache;
+		if (cache != null) {
+			List<WorkerCommand> commands = new ArrayList<>(running);
+			commands.add(this.current);
+			cache.retain(commands);
+		}
 	}
 
 	boolean builds() {
@@ -47,7 +77,11 @@ final class Releases {
 	/** Starts building the jar on disk now, unless a build is under way. */
 	void build() {
 		ClassDataCache cache = this.cache;
-		if (cache == null || this.building != null) {
+		if (cache == null) {
+			return;
+		}
+		if (this.building != null) {
+			this.buildAgain = true;
 			return;
 		}
 		this.building = CompletableFuture.supplyAsync(() -> {
@@ -76,6 +110,12 @@ final class Releases {
 			return null;
 		}
 		this.building = null;
+		if (this.buildAgain) {
+			// The restart asked for last is of the jar on disk now: built from scratch or found.
+			this.buildAgain = false;
+			build();
+			return null;
+		}
 		try {
 			this.current = build.join();
 			this.built = true;

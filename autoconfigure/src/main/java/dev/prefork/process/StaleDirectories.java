@@ -1,10 +1,14 @@
 package dev.prefork.process;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import org.apache.commons.logging.Log;
@@ -12,10 +16,13 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * The arbiter's private directories (control socket, scoreboard) left behind by arbiters that
- * could not clean up: SIGKILL, or the machine's OOM killer. Each directory names its arbiter in
- * a pid file; one whose arbiter is gone is removed when the next arbiter starts. A directory of
- * another user, without a pid file, or whose pid is alive (its arbiter, or a process that took
- * the pid since) is left alone.
+ * could not clean up: SIGKILL, or the machine's OOM killer. Each arbiter holds a lock on a file in
+ * its directory for as long as it runs (the kernel drops it when the process ends, however it
+ * ends); a directory whose lock can be taken is removed when the next arbiter starts. A lock, not
+ * a pid: an arbiter in another PID namespace sharing the same {@code /tmp} (containers sharing a
+ * volume) has a pid that means nothing here, and a pid may be reused. The pid file only tells a
+ * person whose directory it is. A directory of another user, or without the lock file, is left
+ * alone.
  */
 final class StaleDirectories {
 
@@ -23,28 +30,52 @@ final class StaleDirectories {
 
 	static final String PID_FILE = "arbiter.pid";
 
+	static final String LOCK_FILE = "arbiter.lock";
+
 	private static final Log logger = LogFactory.getLog(StaleDirectories.class);
 
 	private StaleDirectories() {
 	}
 
-	/** Writes the pid file that marks {@code directory} as this arbiter's. */
-	static void claim(Path directory) throws IOException {
+	/**
+	 * Marks {@code directory} as this arbiter's: the lock held through the returned channel (open
+	 * until the arbiter ends), and the pid file.
+	 */
+	static FileChannel claim(Path directory) throws IOException {
 		Files.writeString(directory.resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()));
+		FileChannel lock = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+				StandardOpenOption.WRITE);
+		try {
+			lock.lock();
+			return lock;
+		}
+		catch (IOException | RuntimeException ex) {
+			lock.close();
+			throw ex;
+		}
 	}
 
 	/** Removes, under {@code parent}, the directories of arbiters that are gone. */
 	static void removeUnder(Path parent) {
 		try (DirectoryStream<Path> candidates = Files.newDirectoryStream(parent, PREFIX + "*")) {
 			for (Path candidate : candidates) {
-				if (isStale(candidate)) {
-					logger.info("Removing " + candidate + ", left by an arbiter that is gone");
-					ProcessArbiter.deleteQuietly(candidate);
-				}
+				removeIfStale(candidate);
 			}
 		}
 		catch (IOException | RuntimeException ex) {
-			// Not ours to list, or gone meanwhile: nothing to clean.
+			// Not ours to list: nothing to clean.
+		}
+	}
+
+	private static void removeIfStale(Path candidate) {
+		try {
+			if (isStale(candidate)) {
+				logger.info("Removing " + candidate + ", left by an arbiter that is gone");
+				ProcessArbiter.deleteQuietly(candidate);
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// Another user's, or gone meanwhile: left alone.
 		}
 	}
 
@@ -55,18 +86,18 @@ final class StaleDirectories {
 					.equals("rwx------")) {
 			return false;
 		}
-		Path pidFile = candidate.resolve(PID_FILE);
-		if (!Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
+		Path lockFile = candidate.resolve(LOCK_FILE);
+		if (!Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
 			return false;
 		}
-		long pid;
-		try {
-			pid = Long.parseLong(Files.readString(pidFile).trim());
+		try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+				FileLock lock = channel.tryLock()) {
+			return lock != null;
 		}
-		catch (NumberFormatException ex) {
+		catch (OverlappingFileLockException ex) {
+			// This JVM holds it: the directory of an arbiter running here.
 			return false;
 		}
-		return ProcessHandle.of(pid).map((process) -> !process.isAlive()).orElse(true);
 	}
 
 }

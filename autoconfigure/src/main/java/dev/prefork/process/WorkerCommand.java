@@ -27,6 +27,12 @@ public final class WorkerCommand {
 	 */
 	public static final String MANAGEMENT_SOCKET = "PREFORK_MANAGEMENT_SOCKET";
 
+	/**
+	 * Environment variable set for the class data cache's training run: its presence keeps that
+	 * JVM from becoming an arbiter, whatever its configuration and arguments say.
+	 */
+	public static final String TRAINING = "PREFORK_CDS_TRAINING";
+
 	/** Environment variable naming the scoreboard file (see {@link Scoreboard}). */
 	public static final String SCOREBOARD = "PREFORK_SCOREBOARD";
 
@@ -77,6 +83,10 @@ public final class WorkerCommand {
 	/** The application's jar when it was started with {@code java -jar}; {@code null} otherwise. */
 	@Nullable Path jar() {
 		return this.launch.get(0).equals("-jar") ? Path.of(this.launch.get(1)) : null;
+	}
+
+	List<String> jvmOptions() {
+		return this.jvmOptions;
 	}
 
 	boolean hasJvmOption(String prefix) {

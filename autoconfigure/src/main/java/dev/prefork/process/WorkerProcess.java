@@ -45,6 +45,9 @@ final class WorkerProcess {
 
 	private final Process process;
 
+	/** What it runs: its build of the class data cache, which must stay while it does. */
+	private final WorkerCommand command;
+
 	private final OutputTail output;
 
 	private final long startedNanos = System.nanoTime();
@@ -83,11 +86,12 @@ final class WorkerProcess {
 	/** Age after which this worker is recycled (jitter included), 0 for never. */
 	private final long lifetimeNanos;
 
-	private WorkerProcess(int id, int slot, Process process, OutputTail output,
+	private WorkerProcess(int id, int slot, Process process, WorkerCommand command, OutputTail output,
 			ProcessArbiterSettings.Recycling recycling) {
 		this.id = id;
 		this.slot = slot;
 		this.process = process;
+		this.command = command;
 		this.output = output;
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		this.requestLimit = (recycling.maxRequests() > 0)
@@ -111,12 +115,16 @@ final class WorkerProcess {
 		ProcessArbiterSettings.Recycling recycling = settings.recycling();
 		Process process = builder.start();
 		process.getOutputStream().close();
-		return new WorkerProcess(id, slot, process,
+		return new WorkerProcess(id, slot, process, command,
 				new OutputTail(process.getInputStream(), output, "prefork-output-w" + id), recycling);
 	}
 
 	int id() {
 		return this.id;
+	}
+
+	WorkerCommand command() {
+		return this.command;
 	}
 
 	int slot() {

@@ -17,11 +17,18 @@ class ControlLinesTests {
 	@Test
 	void aHeartbeatReadsBackAsWritten() {
 		Heartbeat beat = new Heartbeat(8, 3, 1200, 4, 17, 2, 437, 5);
-		assertThat(Heartbeat.parse(beat.format())).isEqualTo(beat);
+		assertThat(Heartbeat.parse(beat.format(Heartbeat.PROTOCOL))).isEqualTo(beat);
+	}
+
+	@Test
+	void anArbiterOfTheFirstVersionGetsTheFiveFieldsItAccepted() {
+		// That arbiter refused any other count, and then timed the worker out for want of beats.
+		assertThat(new Heartbeat(8, 3, 1200, 4, 17, 2, 437, 5).format(1)).isEqualTo("8 3 1200 4 17");
 	}
 
 	@Test
 	void aHeartbeatOfAnOlderWorkerHasItsNewerFieldsZeroAndANewerOnesExtraFieldsAreIgnored() {
+		// An older worker: a rollback under an arbiter of this version.
 		assertThat(Heartbeat.parse("8 3 1200 4 17")).isEqualTo(new Heartbeat(8, 3, 1200, 4, 17, 0, 0, 0));
 		assertThat(Heartbeat.parse("8 3 1200 4 17 2 437 5 99 100")).isEqualTo(new Heartbeat(8, 3, 1200, 4, 17, 2, 437, 5));
 	}

@@ -1,7 +1,10 @@
 package dev.prefork.process;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
@@ -11,8 +14,13 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-/** Directories left by an arbiter killed with SIGKILL go when the next one starts; no others. */
+/**
+ * Directories left by an arbiter killed with SIGKILL go when the next one starts; no others: not
+ * one whose arbiter still holds its lock (here, or in another PID namespace, where its pid means
+ * nothing), nor another user's, nor one without the lock file.
+ */
 @EnabledOnOs(OS.LINUX)
 class StaleDirectoriesTests {
 
@@ -20,34 +28,50 @@ class StaleDirectoriesTests {
 	Path tmp;
 
 	@Test
-	void removesTheDirectoryOfAnArbiterThatIsGoneAndKeepsTheOthers() throws Exception {
-		Process gone = new ProcessBuilder("true").start();
-		assertThat(gone.waitFor(10, TimeUnit.SECONDS)).isTrue();
-		Path stale = arbiterDirectory("prefork-stale", Long.toString(gone.pid()));
+	void removesTheDirectoryWhoseLockNobodyHoldsAndKeepsTheOthers() throws Exception {
+		Path stale = arbiterDirectory("prefork-stale");
 		Files.writeString(stale.resolve("scoreboard"), "left");
-		Path alive = arbiterDirectory("prefork-alive", Long.toString(ProcessHandle.current().pid()));
-		Path noPidFile = arbiterDirectory("prefork-nopid", null);
-		Path garbled = arbiterDirectory("prefork-garbled", "not a pid");
-		Path otherName = arbiterDirectory("someone-else", Long.toString(gone.pid()));
-		Path open = arbiterDirectory("prefork-open", Long.toString(gone.pid()));
+		Path alive = arbiterDirectory("prefork-alive");
+		Path noLockFile = Files.createDirectory(this.tmp.resolve("prefork-nolock"),
+				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+		Path otherName = arbiterDirectory("someone-else");
+		Path open = arbiterDirectory("prefork-open");
 		Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path elsewhere = arbiterDirectory("prefork-elsewhere");
+		// An arbiter of another process (or PID namespace) holding its lock: a POSIX record lock,
+		// as the JVM's, which flock(1) would not take.
+		Process holder = new ProcessBuilder("python3", "-c",
+				"import fcntl, sys, time; f = open(sys.argv[1], 'w'); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(30)",
+				elsewhere.resolve(StaleDirectories.LOCK_FILE).toString()).start();
+		try (FileChannel ours = StaleDirectories.claim(alive)) {
+			await().until(() -> lockedElsewhere(elsewhere));
 
-		StaleDirectories.removeUnder(this.tmp);
+			StaleDirectories.removeUnder(this.tmp);
 
-		assertThat(stale).doesNotExist();
-		assertThat(alive).isDirectory();
-		assertThat(noPidFile).isDirectory();
-		assertThat(garbled).isDirectory();
-		assertThat(otherName).isDirectory();
-		assertThat(open).as("not made by an arbiter").isDirectory();
+			assertThat(stale).doesNotExist();
+			assertThat(alive).as("this JVM's arbiter").isDirectory();
+			assertThat(elsewhere).as("another process's arbiter").isDirectory();
+			assertThat(noLockFile).isDirectory();
+			assertThat(otherName).isDirectory();
+			assertThat(open).as("not made by an arbiter").isDirectory();
+		}
+		finally {
+			holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+		}
 	}
 
-	private Path arbiterDirectory(String name, String pid) throws Exception {
+	private static boolean lockedElsewhere(Path directory) throws Exception {
+		try (FileChannel channel = FileChannel.open(directory.resolve(StaleDirectories.LOCK_FILE),
+				StandardOpenOption.WRITE); FileLock lock = channel.tryLock()) {
+			return lock == null;
+		}
+	}
+
+	/** A directory as an arbiter that has gone left it: its lock file, nobody holding it. */
+	private Path arbiterDirectory(String name) throws Exception {
 		Path directory = Files.createDirectory(this.tmp.resolve(name),
 				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-		if (pid != null) {
-			Files.writeString(directory.resolve(StaleDirectories.PID_FILE), pid);
-		}
+		Files.writeString(directory.resolve(StaleDirectories.LOCK_FILE), "");
 		return directory;
 	}
 
