@@ -93,8 +93,11 @@ public class PreforkWebServer implements WebServer {
 		this.arbiter = new Arbiter(settings, initializer, pool, this::halt, arbiterListeners);
 		this.dispatcher = new RequestDispatcher(handler, pool, this.arbiter, this.outcomes, requestHooks, settings,
 				accessLog);
+		// On a socket shared with other worker JVMs (process mode: the application's, or the
+		// management server's), leaving means letting the others take the new connections.
+		boolean shared = settings.processWorker() != null || settings.inheritedListener() != null;
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL)
-				? ((settings.processWorker() != null) ? new GracefulShutdown(this::drain, this::isDrained)
+				? (shared ? new GracefulShutdown(this::drain, this::isDrained)
 						: new GracefulShutdown(this::refuseNewWork, this::isIdle))
 				: null;
 	}
