@@ -2,6 +2,10 @@ package dev.prefork.server;
 
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,6 +29,14 @@ import reactor.netty.resources.LoopResources;
  * delegate's.
  */
 final class InheritedListenerLoops implements LoopResources {
+
+	/** Every channel of this JVM listening on a socket the arbiter shares (application, management). */
+	private static final Set<Channel> LISTENING = ConcurrentHashMap.newKeySet();
+
+	/** How long leaving waits for the listening channels to close. */
+	private static final long CLOSE_MILLIS = 500;
+
+	private static final AtomicBoolean LEAVING_ON_SHUTDOWN = new AtomicBoolean();
 
 	private final LoopResources delegate;
 
@@ -62,7 +74,32 @@ final class InheritedListenerLoops implements LoopResources {
 		if (this.connections != null) {
 			channel.pipeline().addFirst(this.connections);
 		}
+		LISTENING.add(channel);
+		channel.closeFuture().addListener((closed) -> LISTENING.remove(channel));
 		return (C) channel;
+	}
+
+	/**
+	 * A worker JVM leaving (SIGTERM, however it ends): it stops accepting on every shared socket
+	 * at once, before Spring's shutdown marks it refusing traffic, so that the other worker JVMs
+	 * take the new connections (probes included) while it finishes what it has.
+	 */
+	static void stopAcceptingEverywhere() {
+		for (Channel channel : List.copyOf(LISTENING)) {
+			channel.close().awaitUninterruptibly(CLOSE_MILLIS);
+		}
+	}
+
+	/**
+	 * Makes this JVM (a worker of process mode) {@link #stopAcceptingEverywhere() stop accepting}
+	 * as soon as it starts shutting down: a shutdown hook of its own, beside Spring's, which
+	 * otherwise marks it refusing traffic while it still takes the shared sockets' connections.
+	 */
+	static void stopAcceptingOnShutdown() {
+		if (LEAVING_ON_SHUTDOWN.compareAndSet(false, true)) {
+			Runtime.getRuntime()
+				.addShutdownHook(new Thread(InheritedListenerLoops::stopAcceptingEverywhere, "prefork-leave"));
+		}
 	}
 
 	@Override

@@ -170,6 +170,7 @@ public class PreforkWebServer implements WebServer {
 				() -> halt("the process arbiter is gone"), this::publishView);
 		this.arbiterConnection = connection;
 		Scoreboard scoreboard = (worker.scoreboard() != null) ? Scoreboard.open(worker.scoreboard()) : null;
+		InheritedListenerLoops.stopAcceptingOnShutdown();
 		this.connections = new ConnectionBalancer(scoreboard, worker.slot(), this::saturated,
 				this.arbiter::getTotalRequests);
 		return new InheritedListenerLoops(this.loops, connection.listening(0), this.connections);

@@ -191,10 +191,12 @@ class ProcessModeTests {
 	}
 
 	@Test
-	void aManagementPortIsSharedByTheArbiterLikeTheApplicationsPort() throws Exception {
+	void aManagementPortIsSharedByTheArbiterLikeTheApplicationsPortAndStaysReadyThroughARestart() throws Exception {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
-				"--prefork.threads=2", EXPOSE_ENDPOINT, "--management.server.port=0",
-				"--management.server.address=127.0.0.1")) {
+				"--prefork.threads=2", "--management.endpoints.web.exposure.include=prefork,health",
+				"--management.server.port=0", "--management.server.address=127.0.0.1",
+				"--management.endpoint.health.probes.enabled=true",
+				"--server.shutdown=graceful")) {
 			int managementPort = arbiter.managementPort();
 			assertThat(managementPort).isPositive().isNotEqualTo(arbiter.port());
 			await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -208,6 +210,19 @@ class ProcessModeTests {
 					.path("workers").path(0).path("startedAt").asString());
 			}
 			assertThat(answeredBy).as("answered by either worker JVM's management server").hasSize(2);
+
+			// A rolling restart is not the instance leaving: a worker JVM that leaves stops
+			// accepting at once, and the others answer the probes meanwhile.
+			long replacedBefore = arbiter.log().lines().filter((line) -> line.contains("Workers replaced")).count();
+			List<String> probes = new ArrayList<>();
+			arbiter.signal("HUP");
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+			while (arbiter.log().lines().filter((line) -> line.contains("Workers replaced")).count() == replacedBefore
+					&& System.nanoTime() < deadline) {
+				probes.add(arbiter.get(managementPort, "/actuator/health/readiness"));
+			}
+			assertThat(probes).as("readiness probes through the restart").hasSizeGreaterThan(50)
+				.allMatch((body) -> body != null && body.contains("\"UP\""));
 		}
 	}
 
