@@ -38,8 +38,12 @@ final class BuildLeases {
 		}
 	}
 
-	/** Lets go of every build but {@code builds}. */
-	void keepOnly(Set<Path> builds) {
+	/**
+	 * Holds {@code builds} and lets go of every other. A build made since the last call is held
+	 * again here once it is in use (its maker held it, and a pass in between let go of it; as the
+	 * newest it was never at risk of being pruned meanwhile); one that is gone is skipped.
+	 */
+	void holdOnly(Set<Path> builds) {
 		this.held.keySet().removeIf((build) -> {
 			if (builds.contains(build)) {
 				return false;
@@ -47,6 +51,14 @@ final class BuildLeases {
 			close(this.held.get(build));
 			return true;
 		});
+		for (Path build : builds) {
+			try {
+				hold(build);
+			}
+			catch (IOException | RuntimeException ex) {
+				// Gone: its workers are being replaced by ones on the jar as it is.
+			}
+		}
 	}
 
 	/** Whether no arbiter's workers run {@code build}, so that it may go. */

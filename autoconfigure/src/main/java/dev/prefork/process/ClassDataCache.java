@@ -125,17 +125,7 @@ final class ClassDataCache {
 				builds.add(jar.getParent().getParent());
 			}
 		}
-		this.leases.keepOnly(builds);
-		for (Path build : builds) {
-			try {
-				// A build made since the last call was let go of until it became the current
-				// one; as the newest it was never at risk of being pruned meanwhile.
-				this.leases.hold(build);
-			}
-			catch (IOException | RuntimeException ex) {
-				// Gone: its workers are being replaced by ones on the jar as it is.
-			}
-		}
+		this.leases.holdOnly(builds);
 	}
 
 	private void build(WorkerCommand plain, Path jar, Path copy, Path build, Path extracted, Path archive)

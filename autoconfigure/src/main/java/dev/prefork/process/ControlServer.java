@@ -125,7 +125,8 @@ final class ControlServer implements AutoCloseable {
 				this.messages.ready(worker);
 				// Tells a worker that this arbiter reads the longer beat; one of an arbiter that
 				// started with an older jar never hears it and keeps to the five fields.
-				ctx.writeAndFlush(Unpooled.copiedBuffer("protocol " + Heartbeat.PROTOCOL + "\n", StandardCharsets.US_ASCII));
+				ctx.writeAndFlush(
+						Unpooled.copiedBuffer("protocol " + Heartbeat.PROTOCOL + "\n", StandardCharsets.US_ASCII));
 			}
 			else if (line.startsWith("beat ")) {
 				Heartbeat heartbeat = Heartbeat.parse(line.substring(5));

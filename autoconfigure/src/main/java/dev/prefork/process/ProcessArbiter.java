@@ -19,6 +19,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -125,7 +126,6 @@ public final class ProcessArbiter {
 
 	private @Nullable Scoreboard scoreboard;
 
-
 	private volatile boolean running;
 
 	public ProcessArbiter(ProcessArbiterSettings settings, WorkerCommand command, PrintStream output) {
@@ -139,7 +139,6 @@ public final class ProcessArbiter {
 	/** Runs until the arbiter is stopped or halts; returns the process's exit code. */
 	public int run() {
 		Path directory = null;
-		FileChannel claim = null;
 		EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
 				new DefaultThreadFactory("prefork-control", true), EpollIoHandler.newFactory());
 		Thread killOnExit = new Thread(this::killEveryWorker, "prefork-kill-workers");
@@ -151,11 +150,11 @@ public final class ProcessArbiter {
 			StaleDirectories.removeUnder(Path.of(System.getProperty("java.io.tmpdir")));
 			directory = Files.createTempDirectory(StaleDirectories.PREFIX,
 					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-			claim = StaleDirectories.claim(directory);
 			List<FileDescriptor> shared = (managementListen != null)
 					? List.of(listen.descriptor(), managementListen.descriptor()) : List.of(listen.descriptor());
-			try (ControlServer control = ControlServer.bind(directory.resolve("control.sock"), group, shared,
-					new Messages())) {
+			try (FileChannel claim = StaleDirectories.claim(directory);
+					ControlServer control = ControlServer.bind(directory.resolve("control.sock"), group, shared,
+							new Messages())) {
 				this.controlSocket = control.path();
 				this.scoreboardPath = directory.resolve("scoreboard");
 				this.scoreboard = Scoreboard.create(this.scoreboardPath);
@@ -171,9 +170,6 @@ public final class ProcessArbiter {
 			group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
 			if (directory != null) {
 				deleteQuietly(directory);
-			}
-			if (claim != null) {
-				closeQuietly(claim);
 			}
 			try {
 				Runtime.getRuntime().removeShutdownHook(killOnExit);
@@ -237,8 +233,8 @@ public final class ProcessArbiter {
 	private String startedMessage(InetSocketAddress address) {
 		return "Prefork arbiter listening on port " + address.getPort() + " (http) at " + describe(address)
 				+ ", process mode: " + Counted.of(this.target, "worker process") + " x "
-				+ Counted.of(this.settings.threads(), "thread") + ", backlog " + this.settings.backlog() + ", timeout " + print(this.settings.timeout())
-				+ ", timeout-per-shutdown-phase " + print(this.settings.gracefulTimeout());
+				+ Counted.of(this.settings.threads(), "thread") + ", backlog " + this.settings.backlog() + ", timeout "
+				+ print(this.settings.timeout()) + ", timeout-per-shutdown-phase " + print(this.settings.gracefulTimeout());
 	}
 
 	/** With a class data cache, its build for the first workers; {@code false} when stopped meanwhile. */
@@ -446,10 +442,9 @@ public final class ProcessArbiter {
 			this.nextRecycleCheckNanos = now + TimeUnit.SECONDS.toNanos(1);
 			this.current.values().forEach(WorkerProcess::sample);
 			this.leaving.values().forEach(WorkerProcess::sample);
-			List<WorkerCommand> running = new ArrayList<>();
-			this.current.values().forEach((worker) -> running.add(worker.command()));
-			this.leaving.values().forEach((worker) -> running.add(worker.command()));
-			this.releases.retain(running);
+			this.releases.retain(Stream.concat(this.current.values().stream(), this.leaving.values().stream())
+				.map(WorkerProcess::command)
+				.toList());
 			checkRecycling(now);
 			sendView(now);
 		}
@@ -768,15 +763,6 @@ public final class ProcessArbiter {
 	private static String print(Duration duration) {
 		long seconds = duration.getSeconds();
 		return (duration.toMillis() % 1000 == 0) ? seconds + "s" : duration.toMillis() + "ms";
-	}
-
-	private static void closeQuietly(FileChannel channel) {
-		try {
-			channel.close();
-		}
-		catch (IOException ex) {
-			// The lock goes with the process anyway.
-		}
 	}
 
 	static void deleteQuietly(Path directory) {

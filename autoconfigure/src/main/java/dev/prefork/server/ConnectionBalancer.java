@@ -116,13 +116,14 @@ final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
 			this.open.incrementAndGet();
 			connection.closeFuture().addListener((closed) -> {
 				this.open.decrementAndGet();
-				publish();
+				publish(this.saturated.getAsBoolean());
 			});
 		}
 		ctx.fireChannelRead(message);
 		if (this.scoreboard != null) {
-			publish();
-			if (waitReason() != Wait.NO) {
+			boolean saturated = this.saturated.getAsBoolean();
+			publish(saturated);
+			if (waitReason(saturated) != Wait.NO) {
 				pause(ctx);
 			}
 		}
@@ -136,7 +137,7 @@ final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
 
 	private void resumeLater(ChannelHandlerContext ctx, Channel server, long since) {
 		ctx.executor().schedule(() -> {
-			Wait reason = waitReason();
+			Wait reason = waitReason(this.saturated.getAsBoolean());
 			boolean waiting = reason == Wait.SATURATED || reason == Wait.STALLED
 					|| (reason == Wait.OVER_SHARE && System.nanoTime() - since < MAX_PAUSE_NANOS);
 			if (server.isOpen() && waiting) {
@@ -155,21 +156,22 @@ final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
 	private void sample(ChannelHandlerContext ctx) {
 		long now = System.nanoTime();
 		long started = this.started.getAsLong();
-		if (started != this.startedAtSample || !this.saturated.getAsBoolean()) {
+		boolean saturated = this.saturated.getAsBoolean();
+		if (started != this.startedAtSample || !saturated) {
 			this.startedAtSample = started;
 			this.progressNanos = now;
 		}
 		this.stalled = now - this.progressNanos > STALL_NANOS;
-		publish();
-		if (this.stalled && ctx.channel().config().isAutoRead() && waitReason() == Wait.STALLED) {
+		publish(saturated);
+		if (this.stalled && ctx.channel().config().isAutoRead() && waitReason(saturated) == Wait.STALLED) {
 			pause(ctx);
 		}
 	}
 
-	private void publish() {
+	/** {@code saturated}: whether every request thread is busy now, as the caller just read it. */
+	private void publish(boolean saturated) {
 		Scoreboard board = this.scoreboard;
 		if (board != null) {
-			boolean saturated = this.saturated.getAsBoolean();
 			board.set(this.slot, PRESENT | (saturated ? SATURATED : 0) | ((saturated && this.stalled) ? STALLED : 0)
 					| this.open.get());
 		}
@@ -190,7 +192,7 @@ final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
 
 	}
 
-	private Wait waitReason() {
+	private Wait waitReason(boolean saturated) {
 		Scoreboard board = this.scoreboard;
 		int workers = 1;
 		long total = this.open.get();
@@ -205,7 +207,6 @@ final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
 				progress |= (value & STALLED) == 0;
 			}
 		}
-		boolean saturated = this.saturated.getAsBoolean();
 		if (progress && saturated && this.stalled) {
 			return Wait.STALLED;
 		}

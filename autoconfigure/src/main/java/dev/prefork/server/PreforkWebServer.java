@@ -274,7 +274,8 @@ public class PreforkWebServer implements WebServer {
 		Duration requestTimeout = settings.requestTimeout();
 		return settings.displayName() + " started on port " + getPort() + " (" + this.endpoint.scheme() + ") at " + address + ", "
 				+ this.endpoint.protocols() + ", thread mode: " + Counted.of(settings.workers(), "worker") + " x "
-				+ Counted.of(settings.threads(), settings.virtualThreads() ? "virtual thread" : "thread") + ", queue " + settings.queueCapacity()
+				+ Counted.of(settings.threads(), settings.virtualThreads() ? "virtual thread" : "thread")
+				+ ", queue " + settings.queueCapacity()
 				+ ", max-in-flight " + settings.maxInFlight() + ", timeout " + asWritten(settings.heartbeatTimeout())
 				+ ", request-timeout " + ((requestTimeout != null) ? asWritten(requestTimeout) : "none")
 				+ ", graceful-timeout " + asWritten(settings.gracefulTimeout());

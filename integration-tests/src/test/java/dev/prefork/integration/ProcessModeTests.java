@@ -443,6 +443,8 @@ class ProcessModeTests {
 				List<String> pids = List.copyOf(byPid.keySet());
 				// The first JVM's only thread hangs: it is over the threshold, the other is idle.
 				send(byPid.get(pids.get(0)).get(0), "/hang");
+				// Past the 1 s window and the view's second: what is asserted is a state that lasts,
+				// which no await can tell from one that has not changed yet.
 				Thread.sleep(3000);
 				for (int round = 0; round < 3; round++) {
 					for (String pid : pids) {
