@@ -21,12 +21,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
+
+from process_cost import cpu_seconds, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -38,19 +39,6 @@ SERVERS = {
               "--server.port={port}", "--prefork.enabled=false", *COMMON],
 }
 SCENARIOS = {"h2c-hello-16x4": (16, 4), "h2c-hello-16x10": (16, 10)}
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def context_switches(pid):
