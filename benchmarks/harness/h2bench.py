@@ -8,7 +8,11 @@ back (the server order rotating between repetitions), and reads from /proc the C
 context switches of the server's threads over the run. Medians over repetitions, ratios per
 repetition.
 
-  benchmarks/harness/h2bench.py [--reps 3] [--seconds 10] [--out DIR]
+  benchmarks/harness/h2bench.py [--reps 3] [--seconds 10] [--out DIR] [--scenarios A,B]
+                                [--variant NAME=JAR ...]
+
+A variant is Prefork (its defaults) on another build of the sample app, measured in the same
+repetitions, so that a change is judged against its parent and against stock in one run.
 
 Scenarios: "h2c-hello-16x4" (16 connections x 4 concurrent streams, /hello) and
 "h2c-hello-16x10" (16 x 10 = 160 concurrent streams, more than the 144 requests the sample app
@@ -57,7 +61,7 @@ def context_switches(pid):
 
 def start(name, jar, log_dir, rep):
     port = free_port()
-    command = [part.format(jar=jar, port=port) for part in SERVERS[name]]
+    command = [part.format(jar=jar, port=port) for part in SERVERS[name.split("@")[0]]]
     log = open(os.path.join(log_dir, f"{name}-rep{rep}.log"), "w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     began = time.monotonic()
@@ -119,21 +123,29 @@ def main():
     parser.add_argument("--warmup", type=int, default=30, help="seconds of h2load per server before measuring")
     parser.add_argument("--jar", default=SAMPLE_JAR)
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks/results/h2"))
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=JAR",
+                        help="also measure Prefork on this jar, as prefork@NAME")
     args = parser.parse_args()
+    scenarios = {name: SCENARIOS[name] for name in args.scenarios.split(",")}
+    jars = {name: args.jar for name in SERVERS}
+    for variant in args.variant:
+        name, jar = variant.split("=", 1)
+        jars["prefork@" + name] = jar
     if shutil.which("h2load") is None:
         sys.exit("h2load is missing: apt-get install nghttp2-client")
     os.makedirs(args.out, exist_ok=True)
     runs = []
     load_before = open("/proc/loadavg").read().split()[:3]
     for rep in range(1, args.reps + 1):
-        order = list(SERVERS) if rep % 2 else list(reversed(SERVERS))
+        order = list(jars) if rep % 2 else list(reversed(jars))
         live = {}
         try:
             for name in order:
-                live[name] = start(name, args.jar, args.out, rep)
+                live[name] = start(name, jars[name], args.out, rep)
             for name in order:
                 h2load(live[name][1], 16, 4, args.warmup)
-            for scenario, (connections, streams) in SCENARIOS.items():
+            for scenario, (connections, streams) in scenarios.items():
                 for name in order:
                     process, port = live[name]
                     result = measure(process.pid, port, connections, streams, args.seconds)
@@ -144,17 +156,21 @@ def main():
             for process, _ in live.values():
                 stop(process)
     summary = {}
-    for scenario in SCENARIOS:
+    for scenario in scenarios:
         row = {}
-        for name in SERVERS:
+        for name in jars:
             mine = [r for r in runs if r["server"] == name and r["scenario"] == scenario]
             row[name] = {key: statistics.median(r[key] for r in mine)
                          for key in ("rps", "cpu_us_per_2xx", "switches_per_2xx", "5xx", "failed", "errored")}
-        ratios = [p["rps"] / s["rps"] for p, s in zip(
-            [r for r in runs if r["server"] == "prefork" and r["scenario"] == scenario],
-            [r for r in runs if r["server"] == "stock" and r["scenario"] == scenario])]
-        row["prefork_over_stock_rps"] = [round(r, 3) for r in ratios]
-        row["median_ratio"] = round(statistics.median(ratios), 3)
+        stock = [r for r in runs if r["server"] == "stock" and r["scenario"] == scenario]
+        for name in jars:
+            if name == "stock":
+                continue
+            ratios = [p["rps"] / s["rps"] for p, s in zip(
+                [r for r in runs if r["server"] == name and r["scenario"] == scenario], stock)]
+            key = "" if name == "prefork" else "_" + name.split("@")[1]
+            row[f"prefork{key}_over_stock_rps"] = [round(r, 3) for r in ratios]
+            row[f"median_ratio{key}"] = round(statistics.median(ratios), 3)
         summary[scenario] = row
     with open(os.path.join(args.out, "h2bench.json"), "w") as out:
         json.dump({"command": " ".join(sys.argv), "load_before": load_before, "runs": runs, "summary": summary},

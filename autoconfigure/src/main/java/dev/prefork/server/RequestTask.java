@@ -232,6 +232,41 @@ final class RequestTask implements Runnable {
 		return this.continuations;
 	}
 
+	/**
+	 * A commit action that carries the rest of the response's commit, and the send of its body,
+	 * over to the connection's event loop, and fails there if reactor-netty has stopped serving
+	 * the request. reactor-netty disposes a request's operations on that loop (the client reset its
+	 * stream, or left), and keeps a one-buffer body given to disposed operations aside, neither sent
+	 * nor released (1.3.8). Looked at, committed and sent in one task of the loop, the operations
+	 * cannot be disposed in between, and the send writes with no hand-off of its own. Found
+	 * disposed, the request ends as cancelled, like one whose client left before it answered; Spring
+	 * releases the body of a commit that is cancelled or fails.
+	 */
+	Mono<Void> commitOnEventLoop() {
+		EventLoop eventLoop = this.eventLoop;
+		if (eventLoop == null || !(this.request instanceof ChannelOperations<?, ?> operations)) {
+			return Mono.empty();
+		}
+		return Mono.create((sink) -> {
+			try {
+				eventLoop.execute(() -> {
+					if (operations.isDisposed()) {
+						cancel(); // the client left: the request ends so, and its pipeline is cancelled
+						if (!this.subscriber.isDisposed()) {
+							sink.error(new RequestAnsweredException()); // it had ended otherwise before
+						}
+					}
+					else {
+						sink.success();
+					}
+				});
+			}
+			catch (RejectedExecutionException ex) {
+				sink.error(new RequestAnsweredException()); // the loops have stopped, and the connection with them
+			}
+		});
+	}
+
 	/** Completes when the request's connection closes (never when it has none). */
 	Mono<Void> connectionClosed() {
 		return (this.request instanceof Connection connection) ? connection.onDispose() : Mono.never();

@@ -112,8 +112,13 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 				if (body instanceof Mono<? extends DataBuffer> single) {
 					// Written at once: a Mono needs no watching, and left a Mono, Spring and
 					// reactor-netty send it without a send operator, in one write.
-					Mono<? extends DataBuffer> counted = counted(single);
-					return getDelegate().writeWith(this.task.isHttp2() ? asFlux(counted) : counted);
+					if (this.task.isHttp2()) {
+						// On HTTP/2 the commit ends, and the body goes out, on the stream's event
+						// loop, where a reset stream cannot keep the buffer (RequestTask#commitOnEventLoop).
+						// Registered last, so that the application's commit actions still run here.
+						getDelegate().beforeCommit(this.task::commitOnEventLoop);
+					}
+					return getDelegate().writeWith(counted(single));
 				}
 				return getDelegate().writeWith(watched(body));
 			});
@@ -132,35 +137,6 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		private Mono<? extends DataBuffer> counted(Mono<? extends DataBuffer> single) {
 			return this.task.countsBodyBytes()
 					? single.doOnNext((buffer) -> this.task.bodyWritten(buffer.readableByteCount())) : single;
-		}
-
-		/**
-		 * A body of one buffer on an HTTP/2 stream, written as a {@code Flux}, with the
-		 * {@code Content-Length} that reactor-netty gives a {@code Mono}. Why: reactor-netty (1.3.8)
-		 * keeps a {@code Mono}'s buffer aside to send it with the headers when the handler completes,
-		 * and never sends or releases it if the request's operations were disposed just before, as
-		 * when the client resets its stream while a worker thread writes the answer: a plain WebFlux
-		 * server leaked such a buffer in each of four 3-second runs of HTTP/2 cancellations (the
-		 * same as {@code BufferLeakTests} runs here); the send operator of a {@code Flux} releases
-		 * what it cannot send. Not on HTTP/1.1: there the race needs the connection to close in
-		 * that instant (rare: one chaos stress run in about forty), and the send operator cost more
-		 * than a quarter of {@code hello}'s throughput (benchmarks/RESULTS.md).
-		 */
-		private Flux<DataBuffer> asFlux(Mono<? extends DataBuffer> single) {
-			return Flux.<DataBuffer>from(single)
-				.doOnNext((buffer) -> setLengthIfUnknown(buffer.readableByteCount()))
-				.switchIfEmpty(Mono.fromRunnable(() -> setLengthIfUnknown(0)));
-		}
-
-		private void setLengthIfUnknown(long length) {
-			HttpHeaders headers = getHeaders();
-			if (!isCommitted() && headers.getContentLength() < 0 && !isBodyless(getStatusCode())) {
-				headers.setContentLength(length);
-			}
-		}
-
-		private static boolean isBodyless(@Nullable HttpStatusCode status) {
-			return status != null && (status.is1xxInformational() || status.value() == 204 || status.value() == 304);
 		}
 
 		/**
