@@ -4,9 +4,10 @@
 Both servers are the sample app with server.http2.enabled=true: "prefork" with Prefork's
 defaults, "stock" with prefork.enabled=false and boundedElastic sized to 16 threads, as in
 bench.py. Each repetition starts both, warms each up, then runs every scenario on both back to
-back (the server order rotating between repetitions), and reads from /proc the CPU time and the
-context switches of the server's threads over the run. Medians over repetitions, ratios per
-repetition.
+back (the server order rotating between repetitions), and reads from /proc the CPU time, the
+context switches and the write system calls of the server's threads over the run. Medians over
+repetitions, ratios per repetition. On a noisy machine the rates move with the neighbours; the
+switches and writes per request do not.
 
   benchmarks/harness/h2bench.py [--reps 3] [--seconds 10] [--out DIR] [--scenarios A,B]
                                 [--variant NAME=JAR ...]
@@ -59,6 +60,15 @@ def context_switches(pid):
     return total
 
 
+def write_calls(pid):
+    """Write system calls (write, writev, sendmsg...) the process has made so far: one per flush."""
+    with open(f"/proc/{pid}/io") as io:
+        for line in io:
+            if line.startswith("syscw:"):
+                return int(line.split()[1])
+    return 0
+
+
 def start(name, jar, log_dir, rep):
     port = free_port()
     command = [part.format(jar=jar, port=port) for part in SERVERS[name.split("@")[0]]]
@@ -98,13 +108,15 @@ def h2load(port, connections, streams, seconds):
 
 
 def measure(pid, port, connections, streams, seconds):
-    cpu, switches = cpu_seconds(pid), context_switches(pid)
+    cpu, switches, writes = cpu_seconds(pid), context_switches(pid), write_calls(pid)
     result = h2load(port, connections, streams, seconds)
     result["cpu_s"] = round(cpu_seconds(pid) - cpu, 3)
     result["switches"] = context_switches(pid) - switches
+    result["writes"] = write_calls(pid) - writes
     served = max(1, result["2xx"])
     result["cpu_us_per_2xx"] = round(result["cpu_s"] * 1e6 / served, 1)
     result["switches_per_2xx"] = round(result["switches"] / served, 3)
+    result["writes_per_2xx"] = round(result["writes"] / served, 3)
     return result
 
 
@@ -161,7 +173,8 @@ def main():
         for name in jars:
             mine = [r for r in runs if r["server"] == name and r["scenario"] == scenario]
             row[name] = {key: statistics.median(r[key] for r in mine)
-                         for key in ("rps", "cpu_us_per_2xx", "switches_per_2xx", "5xx", "failed", "errored")}
+                         for key in ("rps", "cpu_us_per_2xx", "switches_per_2xx", "writes_per_2xx", "5xx", "failed",
+                                     "errored")}
         stock = [r for r in runs if r["server"] == "stock" and r["scenario"] == scenario]
         for name in jars:
             if name == "stock":

@@ -71,8 +71,9 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler = (serverHeader != null)
 				? (request, response) -> adapter.apply(request, response.header(HttpHeaderNames.SERVER, serverHeader))
 				: adapter;
-		return new PreforkWebServer(createHttpServer(settings, accessLog), endpoint(), handler, settings,
-				accessLog, getShutdown(), this.lifecycleTimeout, this.workerInitializer, this.haltListener,
+		Http2StreamBudget streams = new Http2StreamBudget();
+		return new PreforkWebServer(createHttpServer(settings, accessLog, streams), endpoint(), handler, settings,
+				accessLog, streams, getShutdown(), this.lifecycleTimeout, this.workerInitializer, this.haltListener,
 				this.arbiterListeners, this.requestHooks);
 	}
 
@@ -81,16 +82,20 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		return this.settings.build();
 	}
 
-	private HttpServer createHttpServer(ServerSettings settings, @Nullable AccessLog accessLog) {
+	private HttpServer createHttpServer(ServerSettings settings, @Nullable AccessLog accessLog,
+			Http2StreamBudget streams) {
+		long admitted = (long) settings.workers()
+				* Worker.admitted(settings.threads(), settings.queueCapacity(), settings.maxInFlight());
 		HttpServer server = HttpServer.create()
 			.bindAddress(this::getListenAddress)
 			.option(ChannelOption.SO_BACKLOG, settings.backlog())
 			.httpRequestDecoder((spec) -> spec.maxInitialLineLength(settings.limitRequestLine())
 				.maxHeaderSize(settings.maxHeaderSectionSize())
 				.validateHeaders(true))
-			.http2Settings((spec) -> spec.maxHeaderListSize(settings.http2MaxHeaderListSize()))
+			.http2Settings((spec) -> spec.maxHeaderListSize(settings.http2MaxHeaderListSize())
+				.maxConcurrentStreams(Http2StreamBudget.initialShare(admitted)))
 			.doOnChannelInit((observer, channel, remoteAddress) -> ProtocolGuards.install(channel, settings,
-					accessLog));
+					accessLog, streams));
 		if (this.useForwardHeaders) {
 			// As Boot's Netty server: Forwarded and X-Forwarded-* give the request its scheme,
 			// host, port and client address.

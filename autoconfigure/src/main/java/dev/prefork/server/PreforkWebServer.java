@@ -81,7 +81,8 @@ public class PreforkWebServer implements WebServer {
 
 	PreforkWebServer(HttpServer httpServer, Endpoint endpoint,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
-			ServerSettings settings, @Nullable AccessLog accessLog, Shutdown shutdown, @Nullable Duration lifecycleTimeout, WorkerInitializer initializer,
+			ServerSettings settings, @Nullable AccessLog accessLog, Http2StreamBudget streams, Shutdown shutdown,
+			@Nullable Duration lifecycleTimeout, WorkerInitializer initializer,
 			Consumer<String> haltListener, List<ArbiterListener> arbiterListeners, List<RequestHook> requestHooks) {
 		this.httpServer = httpServer;
 		this.endpoint = endpoint;
@@ -90,6 +91,7 @@ public class PreforkWebServer implements WebServer {
 		this.haltListener = haltListener;
 		this.outcomes = new RequestOutcomes(settings.exceptionCapacity(), settings.retryAfter());
 		WorkerPool pool = new WorkerPool();
+		pool.reportCapacityTo(streams::capacityChanged);
 		this.arbiter = new Arbiter(settings, initializer, pool, this::halt, arbiterListeners);
 		this.dispatcher = new RequestDispatcher(handler, pool, this.arbiter, this.outcomes, requestHooks, settings,
 				accessLog);

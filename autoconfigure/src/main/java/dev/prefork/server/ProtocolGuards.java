@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
 
@@ -42,24 +43,39 @@ final class ProtocolGuards {
 
 	static final String H2_STREAM_GUARD = "prefork.h2StreamGuard";
 
+	static final String H2_FLUSH_CONSOLIDATION = "prefork.h2FlushConsolidation";
+
+	static final String H2_STREAM_BUDGET = "prefork.h2StreamBudget";
+
+	/**
+	 * Flushes an HTTP/2 connection may hold back while it reads, or while the answers its worker
+	 * threads hand back queue on its event loop; Netty's default.
+	 */
+	private static final int H2_FLUSHES_HELD_AT_MOST = FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES;
+
 	private final ServerSettings settings;
 
 	private final @Nullable AccessLog accessLog;
 
+	private final Http2StreamBudget streams;
+
 	/** When the connection was accepted (near enough: when reactor-netty initialised it). */
 	private final long connectedAt = System.nanoTime();
 
-	private ProtocolGuards(ServerSettings settings, @Nullable AccessLog accessLog) {
+	private ProtocolGuards(ServerSettings settings, @Nullable AccessLog accessLog, Http2StreamBudget streams) {
 		this.settings = settings;
 		this.accessLog = accessLog;
+		this.streams = streams;
 	}
 
 	/**
 	 * Guards a connection whose pipeline reactor-netty has just built.
 	 * @param accessLog where the guards log the requests they answer themselves, or {@code null}
+	 * @param streams what tells HTTP/2 connections how many streams they may open
 	 */
-	static void install(Channel channel, ServerSettings settings, @Nullable AccessLog accessLog) {
-		ProtocolGuards guards = new ProtocolGuards(settings, accessLog);
+	static void install(Channel channel, ServerSettings settings, @Nullable AccessLog accessLog,
+			Http2StreamBudget streams) {
+		ProtocolGuards guards = new ProtocolGuards(settings, accessLog, streams);
 		ChannelPipeline pipeline = channel.pipeline();
 		if (pipeline.get(NettyPipeline.H2OrHttp11Codec) != null) {
 			pipeline.addAfter(NettyPipeline.H2OrHttp11Codec, NEGOTIATION, new NegotiatedProtocolGuards(guards));
@@ -110,6 +126,13 @@ final class ProtocolGuards {
 		addBeforeMultiplexer(pipeline, H2_STREAM_GUARD,
 				new Http2StreamGuard(this.settings.limitRequestFields(), this.settings.limitRequestFieldSize(),
 						this.accessLog));
+		// Each answer comes back from a worker thread as a task of the event loop, and each would
+		// flush, one write to the socket per stream: held back until the tasks queued with it have
+		// run, the answers of a connection's streams go out in one write, as they do on stock
+		// reactor-netty, which answers them all while it reads.
+		addBeforeMultiplexer(pipeline, H2_FLUSH_CONSOLIDATION,
+				new FlushConsolidationHandler(H2_FLUSHES_HELD_AT_MOST, true));
+		addBeforeMultiplexer(pipeline, H2_STREAM_BUDGET, this.streams.joiner());
 		if (firstRequestPending) {
 			long deadline = this.connectedAt + this.settings.headerTimeout().toNanos();
 			pipeline.addBefore(H2_STREAM_GUARD, H2_HEAD_TIMER, new Http2HeadTimer(deadline));

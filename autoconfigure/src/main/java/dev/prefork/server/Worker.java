@@ -678,6 +678,14 @@ public final class Worker {
 		return this.waiting.get();
 	}
 
+	/**
+	 * Requests a worker admits at once: each one holds a thread or a place in the queue until it
+	 * runs, and a place in flight until it answers.
+	 */
+	static int admitted(int threads, int queueCapacity, int maxInFlight) {
+		return (int) Math.min(maxInFlight, (long) threads + queueCapacity);
+	}
+
 	/** Requests admitted whose answer has not started, bounded by {@link #getMaxInFlight()}. */
 	public int getUnanswered() {
 		return this.unanswered.get();

@@ -3,6 +3,7 @@ package dev.prefork.server;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * The workers taking traffic, and the choice of one for each request: the least loaded, so
@@ -17,8 +18,28 @@ final class WorkerPool {
 
 	private volatile Worker[] active = NONE;
 
+	private volatile IntConsumer capacityListener = (capacity) -> {
+	};
+
 	void publish(Worker[] slots) {
-		this.active = Arrays.stream(slots).filter(Objects::nonNull).toArray(Worker[]::new);
+		Worker[] active = Arrays.stream(slots).filter(Objects::nonNull).toArray(Worker[]::new);
+		this.active = active;
+		this.capacityListener.accept(capacity(active));
+	}
+
+	/** Tells {@code listener} the requests the workers admit together, now and whenever they change. */
+	void reportCapacityTo(IntConsumer listener) {
+		this.capacityListener = listener;
+		listener.accept(capacity(this.active));
+	}
+
+	/** Requests the workers admit at once: each up to its threads and queue, and its max-in-flight. */
+	private static int capacity(Worker[] workers) {
+		long capacity = 0;
+		for (Worker worker : workers) {
+			capacity += Worker.admitted(worker.getThreads(), worker.getQueueCapacity(), worker.getMaxInFlight());
+		}
+		return (int) Math.min(Integer.MAX_VALUE, capacity);
 	}
 
 	/**

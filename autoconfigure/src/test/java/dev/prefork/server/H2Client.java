@@ -51,6 +51,9 @@ final class H2Client implements AutoCloseable {
 
 	private final CompletableFuture<Long> goAway = new CompletableFuture<>();
 
+	/** The last SETTINGS_MAX_CONCURRENT_STREAMS the server sent, or -1 before any. */
+	private volatile long maxConcurrentStreams = -1;
+
 	private final String scheme;
 
 	private final String authority;
@@ -120,12 +123,29 @@ final class H2Client implements AutoCloseable {
 	 * the request's body is still to come, and only the server can close the stream.
 	 */
 	Response send(Http2Headers headers, boolean endStream) throws Exception {
+		return sendAsync(headers, endStream).get(10, TimeUnit.SECONDS);
+	}
+
+	/**
+	 * Sends the headers on a new stream; completes when the stream closes, or exceptionally when
+	 * it could not be opened (Netty's codec keeps to the server's SETTINGS_MAX_CONCURRENT_STREAMS).
+	 */
+	CompletableFuture<Response> sendAsync(Http2Headers headers, boolean endStream) throws Exception {
 		StreamCollector collector = new StreamCollector();
 		Http2StreamChannel stream = new Http2StreamChannelBootstrap(this.channel).handler(collector)
 			.open()
 			.get(5, TimeUnit.SECONDS);
-		stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
-		return collector.response.get(10, TimeUnit.SECONDS);
+		stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream)).addListener((written) -> {
+			if (!written.isSuccess()) {
+				collector.response.completeExceptionally(written.cause());
+			}
+		});
+		return collector.response;
+	}
+
+	/** The last SETTINGS_MAX_CONCURRENT_STREAMS the server sent, or -1 before any. */
+	long maxConcurrentStreams() {
+		return this.maxConcurrentStreams;
 	}
 
 	/** The server's first SETTINGS frame. */
@@ -170,6 +190,10 @@ final class H2Client implements AutoCloseable {
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
 			if (msg instanceof Http2SettingsFrame settings) {
 				H2Client.this.serverSettings.complete(settings.settings());
+				Long streams = settings.settings().maxConcurrentStreams();
+				if (streams != null) {
+					H2Client.this.maxConcurrentStreams = streams;
+				}
 			}
 			else if (msg instanceof Http2GoAwayFrame frame) {
 				H2Client.this.goAway.complete(frame.errorCode());

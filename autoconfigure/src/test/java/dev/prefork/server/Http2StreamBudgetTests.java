@@ -1,0 +1,85 @@
+package dev.prefork.server;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.web.server.Http2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code SETTINGS_MAX_CONCURRENT_STREAMS} is each HTTP/2 connection's share of the requests the
+ * workers admit together, so that a client keeping to it is not refused while the server has
+ * room. One worker of two threads and a queue of two admits four requests at once.
+ */
+class Http2StreamBudgetTests {
+
+	private static final Consumer<PreforkReactiveWebServerFactory> FOUR_AT_ONCE = (factory) -> {
+		Http2 http2 = new Http2();
+		http2.setEnabled(true);
+		factory.setHttp2(http2);
+		factory.setWorkers(1);
+		factory.setThreads(2);
+		factory.setQueueCapacity(2);
+	};
+
+	@Test
+	void eachConnectionIsToldItsShareAndToldAgainWhenConnectionsOrWorkersChange() throws Exception {
+		try (TestServer server = TestServer.start(FOUR_AT_ONCE);
+				H2Client first = H2Client.priorKnowledge(server.port())) {
+			assertThat(first.serverSettings().maxConcurrentStreams()).isEqualTo(4); // below RFC 9113's 100
+			assertThat(first.get("/hello", Map.of()).status()).isEqualTo("200");
+			try (H2Client second = H2Client.priorKnowledge(server.port())) {
+				assertThat(second.get("/hello", Map.of()).status()).isEqualTo("200");
+				awaitShare(first, 2);
+				awaitShare(second, 2);
+			}
+			awaitShare(first, 4); // the second connection closed
+			server.arbiter().scale(2);
+			awaitShare(first, 8);
+			server.arbiter().scale(1);
+			awaitShare(first, 4);
+		}
+	}
+
+	@Test
+	void clientsThatKeepToTheirShareAreNeverRefused() throws Exception {
+		try (TestServer server = TestServer.start(FOUR_AT_ONCE);
+				H2Client first = H2Client.priorKnowledge(server.port());
+				H2Client second = H2Client.priorKnowledge(server.port())) {
+			assertThat(first.get("/hello", Map.of()).status()).isEqualTo("200");
+			assertThat(second.get("/hello", Map.of()).status()).isEqualTo("200");
+			awaitShare(first, 2);
+			awaitShare(second, 2);
+			List<String> statuses = new ArrayList<>();
+			for (int round = 0; round < 5; round++) {
+				// As many slow requests at once as each client is allowed: every thread and every
+				// place in the queue taken, none more.
+				List<CompletableFuture<H2Client.Response>> calls = new ArrayList<>();
+				for (H2Client client : List.of(first, second)) {
+					for (long i = 0; i < client.maxConcurrentStreams(); i++) {
+						calls.add(client.sendAsync(client.headers("/sleep?ms=200"), true));
+					}
+				}
+				for (CompletableFuture<H2Client.Response> call : calls) {
+					statuses.add(call.get(10, TimeUnit.SECONDS).status());
+				}
+			}
+			assertThat(statuses).hasSize(20).containsOnly("200");
+			await().atMost(Duration.ofSeconds(5)).until(() -> server.arbiter().getInFlight() == 0);
+		}
+	}
+
+	private static void awaitShare(H2Client client, long share) {
+		await().atMost(Duration.ofSeconds(5)).until(() -> client.maxConcurrentStreams() == share);
+	}
+
+}
