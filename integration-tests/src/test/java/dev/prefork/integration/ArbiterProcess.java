@@ -37,6 +37,10 @@ final class ArbiterProcess implements AutoCloseable {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
+	private static final String LEAK_DETECTION = "io.netty.leakDetection.level=paranoid";
+
+	private static final String GET_PID = "GET /pid HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
 	private static final Pattern LISTENING = Pattern.compile("Prefork arbiter listening on port (\\d+) \\(http\\) at");
 
 	private static final Pattern MANAGEMENT_LISTENING = Pattern
@@ -62,8 +66,9 @@ final class ArbiterProcess implements AutoCloseable {
 
 	/** The same with a heap of {@code maxHeap} (a JVM option the workers inherit). */
 	static ArbiterProcess launchWithHeap(Path directory, String maxHeap, String... properties) throws IOException {
+		// Netty's paranoid leak detection, which the workers inherit with the other JVM options.
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				maxHeap, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+				maxHeap, "-XX:TieredStopAtLevel=1", "-D" + LEAK_DETECTION, "-cp", System.getProperty("java.class.path"),
 				ProcessModeApplication.class.getName(), "--prefork.mode=processes", "--server.port=0",
 				"--server.address=127.0.0.1", "--spring.main.banner-mode=off"));
 		command.addAll(List.of(properties));
@@ -164,8 +169,12 @@ final class ArbiterProcess implements AutoCloseable {
 	}
 
 	private String send(int port, String request) {
+		return send(port, request, 10_000);
+	}
+
+	private String send(int port, String request, int timeoutMillis) {
 		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-			socket.setSoTimeout(10_000);
+			socket.setSoTimeout(timeoutMillis);
 			OutputStream out = socket.getOutputStream();
 			out.write(request.getBytes(StandardCharsets.UTF_8));
 			InputStream in = socket.getInputStream();
@@ -249,15 +258,45 @@ final class ArbiterProcess implements AutoCloseable {
 
 	}
 
-	/** SIGTERM (so that the arbiter removes its directory), then SIGKILL for whatever is left. */
+	/**
+	 * Lets the worker JVMs' leak detectors speak, SIGTERM (so that the arbiter removes its
+	 * directory), then SIGKILL for whatever is left; fails if any JVM logged a {@code LEAK:}.
+	 */
 	@Override
-	public void close() throws InterruptedException {
+	public void close() throws InterruptedException, IOException {
+		if (this.process.isAlive() && this.port > 0) {
+			collectWorkerGarbage();
+		}
 		this.process.destroy();
 		if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
 			this.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 		}
 		for (ProcessHandle worker : this.seen) {
 			worker.destroyForcibly();
+		}
+		List<String> leaks = log().lines().filter((line) -> line.contains("LEAK:")).toList();
+		if (!leaks.isEmpty()) {
+			throw new AssertionError("Netty reported " + leaks.size() + " leaked buffer(s) in the arbiter's or a "
+					+ "worker's output (" + this.log + "):\n" + String.join("\n", leaks));
+		}
+	}
+
+	/**
+	 * Netty notices a leak only once the buffer has been collected and a later allocation polls
+	 * its queue: a collection in every live worker JVM, then requests, which allocate.
+	 */
+	private void collectWorkerGarbage() throws InterruptedException, IOException {
+		String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+		for (ProcessHandle worker : workers()) {
+			new ProcessBuilder(jcmd, Long.toString(worker.pid()), "GC.run").redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start()
+				.waitFor(10, TimeUnit.SECONDS);
+		}
+		for (int i = 0; i < 16; i++) {
+			if (send(this.port, GET_PID, 1_000) == null) {
+				break; // a worker whose threads the test left hung answers nothing: no waiting on it
+			}
 		}
 	}
 
