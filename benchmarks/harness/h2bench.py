@@ -10,7 +10,10 @@ repetitions, ratios per repetition. On a noisy machine the rates move with the n
 switches and writes per request do not.
 
   benchmarks/harness/h2bench.py [--reps 3] [--seconds 10] [--out DIR] [--scenarios A,B]
-                                [--variant NAME=JAR ...]
+                                [--variant NAME=JAR ...] [--tls]
+
+With --tls every server serves h2 over TLS (ALPN) with a self-signed certificate made by keytool
+in the output directory, and the scenarios are named h2-tls-* instead of h2c-*.
 
 A variant is Prefork (its defaults) on another build of the sample app, measured in the same
 repetitions, so that a change is judged against its parent and against stock in one run.
@@ -24,6 +27,7 @@ import glob
 import json
 import os
 import re
+import ssl
 import shutil
 import signal
 import statistics
@@ -43,6 +47,7 @@ SERVERS = {
     "stock": ["java", "-Xmx512m", "-Dreactor.schedulers.defaultBoundedElasticSize=16", "-jar", "{jar}",
               "--server.port={port}", "--prefork.enabled=false", *COMMON],
 }
+UNVERIFIED = ssl._create_unverified_context()  # the benchmark's own self-signed certificate
 SCENARIOS = {"h2c-hello-16x4": (16, 4), "h2c-hello-16x10": (16, 10)}
 
 
@@ -69,9 +74,23 @@ def write_calls(pid):
     return 0
 
 
-def start(name, jar, log_dir, rep):
+def keystore(directory):
+    """A self-signed certificate for 127.0.0.1 in a PKCS#12 keystore, and the server options for it."""
+    path = os.path.join(directory, "h2bench.p12")
+    if not os.path.exists(path):
+        subprocess.run(["keytool", "-genkeypair", "-alias", "bench", "-keyalg", "EC", "-groupname", "secp256r1",
+                        "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "30",
+                        "-storetype", "PKCS12", "-keystore", path, "-storepass", "h2bench"],
+                       check=True, capture_output=True)
+    return ["--server.ssl.enabled=true", f"--server.ssl.key-store={path}", "--server.ssl.key-store-password=h2bench",
+            "--server.ssl.key-store-type=PKCS12"]
+
+
+def start(name, jar, log_dir, rep, tls):
     port = free_port()
     command = [part.format(jar=jar, port=port) for part in SERVERS[name.split("@")[0]]]
+    if tls:
+        command += keystore(log_dir)
     log = open(os.path.join(log_dir, f"{name}-rep{rep}.log"), "w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     began = time.monotonic()
@@ -79,7 +98,8 @@ def start(name, jar, log_dir, rep):
         if process.poll() is not None:
             raise RuntimeError(f"{name} exited during startup, see {log.name}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=1) as answer:
+            with urllib.request.urlopen(f"{scheme(tls)}://127.0.0.1:{port}/hello", timeout=1,
+                                        context=UNVERIFIED if tls else None) as answer:
                 if answer.status == 200:
                     return process, port
         except OSError:
@@ -89,9 +109,13 @@ def start(name, jar, log_dir, rep):
         time.sleep(0.1)
 
 
-def h2load(port, connections, streams, seconds):
+def scheme(tls):
+    return "https" if tls else "http"
+
+
+def h2load(port, connections, streams, seconds, tls):
     command = ["h2load", "-c", str(connections), "-m", str(streams), "-D", str(seconds),
-               f"http://127.0.0.1:{port}/hello"]
+               f"{scheme(tls)}://127.0.0.1:{port}/hello"]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
     finished = re.search(r"finished in ([0-9.]+)s, ([0-9.]+) req/s", output)
     requests = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, "
@@ -107,9 +131,9 @@ def h2load(port, connections, streams, seconds):
             "mean_request_time": mean.group(1) if mean else None}
 
 
-def measure(pid, port, connections, streams, seconds):
+def measure(pid, port, connections, streams, seconds, tls):
     cpu, switches, writes = cpu_seconds(pid), context_switches(pid), write_calls(pid)
-    result = h2load(port, connections, streams, seconds)
+    result = h2load(port, connections, streams, seconds, tls)
     result["cpu_s"] = round(cpu_seconds(pid) - cpu, 3)
     result["switches"] = context_switches(pid) - switches
     result["writes"] = write_calls(pid) - writes
@@ -118,6 +142,10 @@ def measure(pid, port, connections, streams, seconds):
     result["switches_per_2xx"] = round(result["switches"] / served, 3)
     result["writes_per_2xx"] = round(result["writes"] / served, 3)
     return result
+
+
+def named(scenario, tls):
+    return scenario.replace("h2c-", "h2-tls-") if tls else scenario
 
 
 def stop(process):
@@ -136,6 +164,7 @@ def main():
     parser.add_argument("--jar", default=SAMPLE_JAR)
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks/results/h2"))
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--tls", action="store_true", help="h2 over TLS instead of h2c")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=JAR",
                         help="also measure Prefork on this jar, as prefork@NAME")
     args = parser.parse_args()
@@ -154,21 +183,21 @@ def main():
         live = {}
         try:
             for name in order:
-                live[name] = start(name, jars[name], args.out, rep)
+                live[name] = start(name, jars[name], args.out, rep, args.tls)
             for name in order:
-                h2load(live[name][1], 16, 4, args.warmup)
+                h2load(live[name][1], 16, 4, args.warmup, args.tls)
             for scenario, (connections, streams) in scenarios.items():
                 for name in order:
                     process, port = live[name]
-                    result = measure(process.pid, port, connections, streams, args.seconds)
-                    result.update(server=name, scenario=scenario, rep=rep)
+                    result = measure(process.pid, port, connections, streams, args.seconds, args.tls)
+                    result.update(server=name, scenario=named(scenario, args.tls), rep=rep)
                     runs.append(result)
                     print(json.dumps(result), flush=True)
         finally:
             for process, _ in live.values():
                 stop(process)
     summary = {}
-    for scenario in scenarios:
+    for scenario in (named(scenario, args.tls) for scenario in scenarios):
         row = {}
         for name in jars:
             mine = [r for r in runs if r["server"] == name and r["scenario"] == scenario]
