@@ -121,6 +121,9 @@ final class RequestTask implements Runnable {
 
 	private volatile @Nullable Worker worker;
 
+	/** The hop of an HTTP/2 one-buffer answer's commit, once the answer has reached it. */
+	private volatile @Nullable EventLoopCommit eventLoopCommit;
+
 	private volatile RequestHook.@Nullable Request hookRequest;
 
 	private volatile boolean responseEnded;
@@ -232,39 +235,24 @@ final class RequestTask implements Runnable {
 		return this.continuations;
 	}
 
-	/**
-	 * A commit action that carries the rest of the response's commit, and the send of its body,
-	 * over to the connection's event loop, and fails there if reactor-netty has stopped serving
-	 * the request. reactor-netty disposes a request's operations on that loop (the client reset its
-	 * stream, or left), and keeps a one-buffer body given to disposed operations aside, neither sent
-	 * nor released (1.3.8). Looked at, committed and sent in one task of the loop, the operations
-	 * cannot be disposed in between, and the send writes with no hand-off of its own. Found
-	 * disposed, the request ends as cancelled, like one whose client left before it answered; Spring
-	 * releases the body of a commit that is cancelled or fails.
-	 */
+	/** The last commit action of a one-buffer answer on HTTP/2; see {@link EventLoopCommit}. */
 	Mono<Void> commitOnEventLoop() {
 		EventLoop eventLoop = this.eventLoop;
 		if (eventLoop == null || !(this.request instanceof ChannelOperations<?, ?> operations)) {
 			return Mono.empty();
 		}
-		return Mono.create((sink) -> {
-			try {
-				eventLoop.execute(() -> {
-					if (operations.isDisposed()) {
-						cancel(); // the client left: the request ends so, and its pipeline is cancelled
-						if (!this.subscriber.isDisposed()) {
-							sink.error(new RequestAnsweredException()); // it had ended otherwise before
-						}
-					}
-					else {
-						sink.success();
-					}
-				});
-			}
-			catch (RejectedExecutionException ex) {
-				sink.error(new RequestAnsweredException()); // the loops have stopped, and the connection with them
-			}
-		});
+		EventLoopCommit commit = new EventLoopCommit(this, eventLoop, operations);
+		this.eventLoopCommit = commit;
+		return commit.action();
+	}
+
+	/**
+	 * Ends the request as one whose client left.
+	 * @return whether its pipeline was cancelled with it (not if it had ended otherwise before)
+	 */
+	boolean cancelBecauseTheClientLeft() {
+		cancel();
+		return this.subscriber.isDisposed();
 	}
 
 	/** Completes when the request's connection closes (never when it has none). */
@@ -373,6 +361,10 @@ final class RequestTask implements Runnable {
 	private void exit() {
 		CURRENT.remove();
 		this.runners.exit();
+		EventLoopCommit commit = this.eventLoopCommit;
+		if (commit != null) {
+			commit.threadLeft();
+		}
 		finishIfDone();
 	}
 

@@ -1,6 +1,9 @@
 package dev.prefork.server;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -96,11 +99,26 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 
 		private final RequestTask task;
 
+		/** The application's commit actions, run between the claim and the hop. */
+		private final List<Supplier<? extends Mono<Void>>> commitActions = new ArrayList<>();
+
+		/** Whether the commit ends on the stream's event loop: a one-buffer answer on HTTP/2. */
+		private volatile boolean commitOnEventLoop;
+
 		AnswerGate(ServerHttpResponse delegate, RequestTask task) {
 			super(delegate);
 			this.task = task;
+			// One action on the response: the claim first, the application's own in between (also
+			// those registered as late as while the body is produced), the hop to the loop last.
 			delegate.beforeCommit(() -> Mono.defer(() -> task.beginResponse() ? Mono.empty()
-					: Mono.error(new RequestAnsweredException())));
+					: Mono.<Void>error(new RequestAnsweredException()))
+				.thenMany(Flux.defer(() -> Flux.concat(Flux.fromIterable(this.commitActions).map(Supplier::get))))
+				.then(Mono.defer(() -> this.commitOnEventLoop ? task.commitOnEventLoop() : Mono.empty())));
+		}
+
+		@Override
+		public void beforeCommit(Supplier<? extends Mono<Void>> action) {
+			this.commitActions.add(action);
 		}
 
 		@Override
@@ -112,12 +130,9 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 				if (body instanceof Mono<? extends DataBuffer> single) {
 					// Written at once: a Mono needs no watching, and left a Mono, Spring and
 					// reactor-netty send it without a send operator, in one write.
-					if (this.task.isHttp2()) {
-						// On HTTP/2 the commit ends, and the body goes out, on the stream's event
-						// loop, where a reset stream cannot keep the buffer (RequestTask#commitOnEventLoop).
-						// Registered last, so that the application's commit actions still run here.
-						getDelegate().beforeCommit(this.task::commitOnEventLoop);
-					}
+					// On HTTP/2 the commit ends, and the body goes out, on the stream's event loop,
+					// where a reset stream cannot keep the buffer (EventLoopCommit).
+					this.commitOnEventLoop = this.task.isHttp2();
 					return getDelegate().writeWith(counted(single));
 				}
 				return getDelegate().writeWith(watched(body));

@@ -11,6 +11,7 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.client.HttpClient;
 
@@ -19,6 +20,7 @@ import org.springframework.boot.web.server.Http2;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -63,7 +65,16 @@ class BufferLeakTests {
 		.andRoute(GET("/block"), (request) -> {
 			TestServer.sleep(1500);
 			return ServerResponse.ok().bodyValue("done");
-		}));
+		})
+		// A body produced as the write is subscribed, registering a commit action that completes on
+		// another thread, as a reactive session store's save would.
+		.andRoute(GET("/answer-saved-elsewhere"), (request) -> ServerResponse.ok().build((exchange, context) -> {
+			ServerHttpResponse response = exchange.getResponse();
+			return response.writeWith(Mono.fromCallable(() -> {
+				response.beforeCommit(() -> Mono.delay(Duration.ofMillis(ThreadLocalRandom.current().nextInt(3))).then());
+				return response.bufferFactory().wrap(new byte[1000]);
+			}));
+		})));
 
 	@Test
 	void streamingUploadThatTimesOutLeaksNoBuffer() throws Exception {
@@ -166,6 +177,15 @@ class BufferLeakTests {
 
 	@Test
 	void answersToHttp2StreamsResetWhileTheyAreWrittenLeakNoBuffer() throws Exception {
+		resetStreamsWhileAnswered("/answer");
+	}
+
+	@Test
+	void answersWhoseCommitActionCompletesElsewhereLeakNoBufferWhenHttp2StreamsAreReset() throws Exception {
+		resetStreamsWhileAnswered("/answer-saved-elsewhere");
+	}
+
+	private static void resetStreamsWhileAnswered(String path) throws Exception {
 		scenario((factory) -> {
 			Http2 http2 = new Http2();
 			http2.setEnabled(true);
@@ -181,7 +201,7 @@ class BufferLeakTests {
 			while (System.nanoTime() < end) {
 				List<Disposable> calls = new ArrayList<>();
 				for (int i = 0; i < 20; i++) {
-					calls.add(client.get().uri("/answer").responseContent().aggregate().asString().subscribe());
+					calls.add(client.get().uri(path).responseContent().aggregate().asString().subscribe());
 				}
 				Thread.sleep(ThreadLocalRandom.current().nextInt(5));
 				calls.forEach(Disposable::dispose); // RST_STREAM for those still unanswered

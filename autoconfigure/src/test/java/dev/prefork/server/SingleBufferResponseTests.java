@@ -1,6 +1,8 @@
 package dev.prefork.server;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -16,15 +18,27 @@ import org.springframework.http.server.reactive.HttpHandler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * On HTTP/2 a body of one buffer is written through a send operator rather than as reactor-netty's
- * kept-aside full response (see {@code WorkerBoundHttpHandler}): on the wire it must still look as
- * on stock WebFlux, with a {@code content-length}, whether the application set the length or not.
+ * On HTTP/2 a body of one buffer is committed and sent on the stream's event loop (see
+ * {@code EventLoopCommit}): on the wire it must still look as on stock WebFlux, with a
+ * {@code content-length}, whether the application set the length or not, and the application's
+ * commit actions must still run on its worker.
  */
 class SingleBufferResponseTests {
+
+	private static final Map<String, String> COMMIT_ACTION_THREAD = new ConcurrentHashMap<>();
 
 	private static final HttpHandler HANDLER = (request, response) -> {
 		if (request.getPath().value().equals("/empty")) {
 			return response.writeWith(Mono.empty());
+		}
+		if (request.getPath().value().equals("/late-commit-action")) {
+			// A body produced as the write is subscribed (as a template view renders), which on its
+			// way registers a commit action, as a session first touched while rendering would.
+			return response.writeWith(Mono.fromCallable(() -> {
+				response.beforeCommit(() -> Mono.fromRunnable(
+						() -> COMMIT_ACTION_THREAD.put("late", Thread.currentThread().getName())));
+				return response.bufferFactory().wrap("late".getBytes(StandardCharsets.UTF_8));
+			}));
 		}
 		DataBuffer body = response.bufferFactory().wrap("hello".getBytes(StandardCharsets.UTF_8));
 		if (request.getPath().value().equals("/with-length")) {
@@ -51,6 +65,19 @@ class SingleBufferResponseTests {
 								+ response.responseHeaders().get(HttpHeaderNames.CONTENT_LENGTH) + " " + body))
 					.block();
 				assertThat(answer).isEqualTo("HTTP/2.0 200 5 hello");
+			}
+		}
+	}
+
+	@Test
+	void aCommitActionRegisteredWhileTheBodyIsProducedRunsOnTheWorker() {
+		try (TestServer server = TestServer.start(HTTP2, HANDLER)) {
+			HttpClient client = HttpClient.create().protocol(HttpProtocol.H2C).host("127.0.0.1").port(server.port());
+			for (int i = 0; i < 50; i++) {
+				COMMIT_ACTION_THREAD.clear();
+				assertThat(client.get().uri("/late-commit-action").responseContent().aggregate().asString().block())
+					.isEqualTo("late");
+				assertThat(COMMIT_ACTION_THREAD.get("late")).startsWith("prefork-w");
 			}
 		}
 	}

@@ -1,0 +1,93 @@
+package dev.prefork.server;
+
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.netty.channel.EventLoop;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.netty.channel.ChannelOperations;
+
+/**
+ * The last commit action of a one-buffer answer on HTTP/2: it carries the rest of the commit, and
+ * the send, over to the stream's event loop, unless reactor-netty has stopped serving the request
+ * there. reactor-netty disposes a request's operations on that loop (the client reset its stream,
+ * or left), and keeps a one-buffer body given to disposed operations aside, neither sent nor
+ * released (1.3.8). Looked at, committed and sent in one task of the loop, the operations cannot
+ * be disposed in between, and the send writes with no hand-off of its own.
+ * <p>
+ * The task is queued only once the thread that reached the action has left the request's code:
+ * Reactor hands the rest of a chain to whichever thread is still draining it, so a task that
+ * completed while the worker was still inside would let the worker, not the loop, send. A thread
+ * outside the request's code (a reactive commit action completing elsewhere) passes the action
+ * to the request's worker first.
+ */
+final class EventLoopCommit {
+
+	private final RequestTask task;
+
+	private final EventLoop eventLoop;
+
+	private final ChannelOperations<?, ?> operations;
+
+	/** The action reached by a thread still in the request's code, queued when that thread leaves. */
+	private final AtomicReference<Pending> pending = new AtomicReference<>();
+
+	EventLoopCommit(RequestTask task, EventLoop eventLoop, ChannelOperations<?, ?> operations) {
+		this.task = task;
+		this.eventLoop = eventLoop;
+		this.operations = operations;
+	}
+
+	Mono<Void> action() {
+		return Mono.create((sink) -> {
+			if (RequestTask.current() == this.task) {
+				this.pending.set(new Pending(sink, Thread.currentThread()));
+			}
+			else {
+				this.task.continuations().execute(() -> handOver(sink));
+			}
+		});
+	}
+
+	/** The calling thread leaves the request's code: if it reached the action, the loop may take it now. */
+	void threadLeft() {
+		Pending reached = this.pending.get();
+		if (reached != null && reached.thread() == Thread.currentThread() && this.pending.compareAndSet(reached, null)) {
+			queue(reached.sink());
+		}
+	}
+
+	private void handOver(MonoSink<Void> sink) {
+		if (RequestTask.current() == this.task) {
+			this.pending.set(new Pending(sink, Thread.currentThread()));
+		}
+		else {
+			queue(sink); // run where the continuation completed (RequestTask#continuations), left already
+		}
+	}
+
+	private void queue(MonoSink<Void> sink) {
+		try {
+			this.eventLoop.execute(() -> {
+				if (this.operations.isDisposed()) {
+					// The client left: the request ends so, and its pipeline (this action with it) is
+					// cancelled; Spring releases the body. An error only if it had ended otherwise.
+					if (!this.task.cancelBecauseTheClientLeft()) {
+						sink.error(new RequestAnsweredException());
+					}
+				}
+				else {
+					sink.success();
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			sink.error(new RequestAnsweredException()); // the loops have stopped, and the connection with them
+		}
+	}
+
+	private record Pending(MonoSink<Void> sink, Thread thread) {
+	}
+
+}
