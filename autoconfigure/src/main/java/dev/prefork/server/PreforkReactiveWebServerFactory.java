@@ -71,7 +71,8 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 		BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler = (serverHeader != null)
 				? (request, response) -> adapter.apply(request, response.header(HttpHeaderNames.SERVER, serverHeader))
 				: adapter;
-		Http2StreamBudget streams = new Http2StreamBudget();
+		Http2StreamBudget streams = new Http2StreamBudget((long) settings.workers()
+				* Worker.admitted(settings.threads(), settings.queueCapacity(), settings.maxInFlight()));
 		return new PreforkWebServer(createHttpServer(settings, accessLog, streams), endpoint(), handler, settings,
 				accessLog, streams, getShutdown(), this.lifecycleTimeout, this.workerInitializer, this.haltListener,
 				this.arbiterListeners, this.requestHooks);
@@ -84,8 +85,6 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 
 	private HttpServer createHttpServer(ServerSettings settings, @Nullable AccessLog accessLog,
 			Http2StreamBudget streams) {
-		long admitted = (long) settings.workers()
-				* Worker.admitted(settings.threads(), settings.queueCapacity(), settings.maxInFlight());
 		HttpServer server = HttpServer.create()
 			.bindAddress(this::getListenAddress)
 			.option(ChannelOption.SO_BACKLOG, settings.backlog())
@@ -93,7 +92,7 @@ public class PreforkReactiveWebServerFactory extends AbstractReactiveWebServerFa
 				.maxHeaderSize(settings.maxHeaderSectionSize())
 				.validateHeaders(true))
 			.http2Settings((spec) -> spec.maxHeaderListSize(settings.http2MaxHeaderListSize())
-				.maxConcurrentStreams(Http2StreamBudget.initialShare(admitted)))
+				.maxConcurrentStreams(streams.initialShare()))
 			.doOnChannelInit((observer, channel, remoteAddress) -> ProtocolGuards.install(channel, settings,
 					accessLog, streams));
 		if (this.useForwardHeaders) {

@@ -132,7 +132,7 @@ final class ProtocolGuards {
 		// reactor-netty, which answers them all while it reads.
 		addBeforeMultiplexer(pipeline, H2_FLUSH_CONSOLIDATION,
 				new FlushConsolidationHandler(H2_FLUSHES_HELD_AT_MOST, true));
-		addBeforeMultiplexer(pipeline, H2_STREAM_BUDGET, this.streams.joiner());
+		addBeforeMultiplexer(pipeline, H2_STREAM_BUDGET, this.streams.newConnection());
 		if (firstRequestPending) {
 			long deadline = this.connectedAt + this.settings.headerTimeout().toNanos();
 			pipeline.addBefore(H2_STREAM_GUARD, H2_HEAD_TIMER, new Http2HeadTimer(deadline));

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -60,7 +61,14 @@ final class H2Client implements AutoCloseable {
 
 	private final Channel channel;
 
+	/** SETTINGS frames the server sent. */
+	private final AtomicInteger settingsReceived = new AtomicInteger();
+
 	private H2Client(int port, @Nullable SslContext ssl) throws InterruptedException {
+		this(port, ssl, true);
+	}
+
+	private H2Client(int port, @Nullable SslContext ssl, boolean acknowledgeSettings) throws InterruptedException {
 		this.scheme = (ssl != null) ? "https" : "http";
 		String host = InetAddress.getLoopbackAddress().getHostAddress();
 		this.authority = host + ":" + port;
@@ -74,7 +82,10 @@ final class H2Client implements AutoCloseable {
 						ch.pipeline().addLast(ssl.newHandler(ch.alloc(), host, port));
 					}
 					ch.pipeline()
-						.addLast(Http2FrameCodecBuilder.forClient().encoderIgnoreMaxHeaderListSize(true).build(),
+						.addLast(Http2FrameCodecBuilder.forClient()
+							.encoderIgnoreMaxHeaderListSize(true)
+							.autoAckSettingsFrame(acknowledgeSettings)
+							.build(),
 								new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
 								new ConnectionFrames());
 				}
@@ -88,6 +99,11 @@ final class H2Client implements AutoCloseable {
 	/** Connects over cleartext, starting HTTP/2 at once (prior knowledge). */
 	static H2Client priorKnowledge(int port) throws InterruptedException {
 		return new H2Client(port, null);
+	}
+
+	/** Connects like {@link #priorKnowledge}, and never acknowledges the server's settings. */
+	static H2Client priorKnowledgeNeverAcknowledgingSettings(int port) throws InterruptedException {
+		return new H2Client(port, null, false);
 	}
 
 	/** Connects over TLS, offering only {@code h2} through ALPN. */
@@ -143,6 +159,11 @@ final class H2Client implements AutoCloseable {
 		return collector.response;
 	}
 
+	/** How many SETTINGS frames the server sent. */
+	int settingsReceived() {
+		return this.settingsReceived.get();
+	}
+
 	/** The last SETTINGS_MAX_CONCURRENT_STREAMS the server sent, or -1 before any. */
 	long maxConcurrentStreams() {
 		return this.maxConcurrentStreams;
@@ -189,6 +210,7 @@ final class H2Client implements AutoCloseable {
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
 			if (msg instanceof Http2SettingsFrame settings) {
+				H2Client.this.settingsReceived.incrementAndGet();
 				H2Client.this.serverSettings.complete(settings.settings());
 				Long streams = settings.settings().maxConcurrentStreams();
 				if (streams != null) {

@@ -80,7 +80,7 @@ class Http2CleartextTests implements Http11StrictnessContract, Http2LimitsContra
 					HttpResponse.BodyHandlers.ofString());
 			assertThat(guards.version()).isEqualTo(HttpClient.Version.HTTP_2);
 			assertThat(guards.body()).as("HTTP/2 guards only on the upgraded connection")
-				.isEqualTo("prefork.h2StreamGuard,prefork.h2FlushConsolidation");
+				.isEqualTo("prefork.h2StreamGuard,prefork.h2FlushConsolidation,prefork.h2StreamBudget");
 		}
 	}
 
@@ -132,7 +132,7 @@ class Http2CleartextTests implements Http11StrictnessContract, Http2LimitsContra
 			assertThat(second.status()).isEqualTo("200");
 			assertThat(second.body()).isEqualTo("hello");
 			assertThat(client.get("/guards", Map.of()).body()).as("HTTP/2 guards only, the head timer done")
-				.isEqualTo("prefork.h2StreamGuard,prefork.h2FlushConsolidation");
+				.isEqualTo("prefork.h2StreamGuard,prefork.h2FlushConsolidation,prefork.h2StreamBudget");
 		}
 	}
 

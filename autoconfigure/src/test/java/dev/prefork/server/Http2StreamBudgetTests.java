@@ -78,6 +78,54 @@ class Http2StreamBudgetTests {
 		}
 	}
 
+	/** One worker of twenty threads and a queue of twenty: forty at once, two for each of twenty connections. */
+	private static final Consumer<PreforkReactiveWebServerFactory> FORTY_AT_ONCE = FOUR_AT_ONCE.andThen((factory) -> {
+		factory.setThreads(20);
+		factory.setQueueCapacity(20);
+	});
+
+	@Test
+	void connectionsOpeningAndClosingAtAShareBoundaryDoNotMakeTheServerWriteToEveryOtherEachTime() throws Exception {
+		try (TestServer server = TestServer.start(FORTY_AT_ONCE)) {
+			List<H2Client> stable = new ArrayList<>();
+			try {
+				for (int i = 0; i < 19; i++) {
+					stable.add(H2Client.priorKnowledge(server.port()));
+				}
+				H2Client silent = H2Client.priorKnowledgeNeverAcknowledgingSettings(server.port());
+				stable.add(silent);
+				for (H2Client client : stable) {
+					assertThat(client.get("/hello", Map.of()).status()).isEqualTo("200");
+				}
+				for (H2Client client : stable) {
+					awaitShare(client, 2);
+				}
+				int before = stable.stream().mapToInt(H2Client::settingsReceived).sum();
+				long began = System.nanoTime();
+				int churns = 200;
+				for (int i = 0; i < churns; i++) {
+					// A 21st connection moves every share from 2 to 1, and back when it closes.
+					try (H2Client churn = H2Client.priorKnowledge(server.port())) {
+						assertThat(churn.get("/hello", Map.of()).status()).isEqualTo("200");
+					}
+				}
+				long elapsedMillis = Duration.ofNanos(System.nanoTime() - began).toMillis();
+				Thread.sleep(3 * Http2StreamBudget.RETELL_MILLIS);
+				int sent = stable.stream().mapToInt(H2Client::settingsReceived).sum() - before;
+				// Retold at most every RETELL_MILLIS, where it was each time (about 37 per churn).
+				assertThat(sent).isLessThanOrEqualTo(20 * (int) (elapsedMillis / Http2StreamBudget.RETELL_MILLIS + 3));
+				// The client that never acknowledges got its first settings and its first share only.
+				assertThat(silent.settingsReceived()).isEqualTo(2);
+				for (H2Client client : stable.subList(0, 19)) {
+					awaitShare(client, 2); // all told the share of twenty connections again
+				}
+			}
+			finally {
+				stable.forEach(H2Client::close);
+			}
+		}
+	}
+
 	private static void awaitShare(H2Client client, long share) {
 		await().atMost(Duration.ofSeconds(5)).until(() -> client.maxConcurrentStreams() == share);
 	}

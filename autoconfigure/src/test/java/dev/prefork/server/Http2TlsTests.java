@@ -93,7 +93,7 @@ class Http2TlsTests implements Http11StrictnessContract, Http2LimitsContract {
 			assertThat(client.isClosedWithin(HEADER_TIMEOUT.multipliedBy(3))).isFalse();
 			assertThat(client.get("/hello", Map.of()).body()).isEqualTo("hello");
 			assertThat(client.get("/guards", Map.of()).body()).as("HTTP/2 guards only, the head timer done")
-				.isEqualTo("prefork.h2StreamGuard,prefork.h2FlushConsolidation");
+				.isEqualTo("prefork.h2StreamGuard,prefork.h2FlushConsolidation,prefork.h2StreamBudget");
 		}
 	}
 
