@@ -286,13 +286,13 @@ final class ArbiterProcess implements AutoCloseable {
 	 * its queue: a collection in every live worker JVM, then requests, which allocate.
 	 */
 	private void collectWorkerGarbage() throws InterruptedException, IOException {
+		// One jcmd for the arbiter and its workers, which all run this main class: each jcmd is a
+		// JVM of its own to start.
 		String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-		for (ProcessHandle worker : workers()) {
-			new ProcessBuilder(jcmd, Long.toString(worker.pid()), "GC.run").redirectErrorStream(true)
-				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
-				.start()
-				.waitFor(10, TimeUnit.SECONDS);
-		}
+		new ProcessBuilder(jcmd, ProcessModeApplication.class.getName(), "GC.run").redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+			.start()
+			.waitFor(20, TimeUnit.SECONDS);
 		for (int i = 0; i < 16; i++) {
 			if (send(this.port, GET_PID, 1_000) == null) {
 				break; // a worker whose threads the test left hung answers nothing: no waiting on it
