@@ -99,8 +99,11 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 
 		private final RequestTask task;
 
-		/** The application's commit actions, run between the claim and the hop. */
-		private final List<Supplier<? extends Mono<Void>>> commitActions = new ArrayList<>();
+		/**
+		 * The application's commit actions, run between the claim and the hop; {@code null} until
+		 * it registers one, as most requests never do.
+		 */
+		private @Nullable List<Supplier<? extends Mono<Void>>> commitActions;
 
 		/** Whether the commit ends on the stream's event loop: a one-buffer answer on HTTP/2. */
 		private volatile boolean commitOnEventLoop;
@@ -110,14 +113,34 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 			this.task = task;
 			// One action on the response: the claim first, the application's own in between (also
 			// those registered as late as while the body is produced), the hop to the loop last.
-			delegate.beforeCommit(() -> Mono.defer(() -> task.beginResponse() ? Mono.empty()
-					: Mono.<Void>error(new RequestAnsweredException()))
-				.thenMany(Flux.defer(() -> Flux.concat(Flux.fromIterable(this.commitActions).map(Supplier::get))))
-				.then(Mono.defer(() -> this.commitOnEventLoop ? task.commitOnEventLoop() : Mono.empty())));
+			delegate.beforeCommit(() -> Mono.defer(this::commit));
+		}
+
+		/**
+		 * Every request commits, so the chain of operators is built only for what this one has:
+		 * most have no action of the application's and, on HTTP/1.1, no hop.
+		 */
+		private Mono<Void> commit() {
+			if (!this.task.beginResponse()) {
+				return Mono.error(new RequestAnsweredException());
+			}
+			List<Supplier<? extends Mono<Void>>> actions = this.commitActions;
+			if (actions == null) {
+				return endCommit();
+			}
+			return Flux.concat(Flux.fromIterable(actions).map(Supplier::get)).then(Mono.defer(this::endCommit));
+		}
+
+		/** What ends the commit: the hop to the stream's event loop, when the answer takes it. */
+		private Mono<Void> endCommit() {
+			return this.commitOnEventLoop ? this.task.commitOnEventLoop() : Mono.empty();
 		}
 
 		@Override
 		public void beforeCommit(Supplier<? extends Mono<Void>> action) {
+			if (this.commitActions == null) {
+				this.commitActions = new ArrayList<>(2);
+			}
 			this.commitActions.add(action);
 		}
 
