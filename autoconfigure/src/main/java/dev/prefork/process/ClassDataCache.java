@@ -153,7 +153,7 @@ final class ClassDataCache {
 		if (training) {
 			builder.environment().put(WorkerCommand.TRAINING, "true");
 		}
-		Process process = builder.start();
+		Process process = Children.start(builder);
 		this.running = process;
 		try {
 			if (!process.waitFor(this.timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -78,6 +78,9 @@ public final class ProcessArbiter {
 
 	private final PrintStream output;
 
+	/** The orphans the arbiter waits for when it is PID 1. */
+	private final Children children = Children.ofThisProcess();
+
 	private final BlockingQueue<Command> commands = new ArrayBlockingQueue<>(64);
 
 	/** Operators' requests relayed by workers, run on the arbiter's thread like its commands. */
@@ -447,6 +450,10 @@ public final class ProcessArbiter {
 				.toList());
 			checkRecycling(now);
 			sendView(now);
+			int reaped = this.children.reapOrphans();
+			if (reaped > 0 && logger.isDebugEnabled()) {
+				logger.debug("Waited for " + Counted.of(reaped, "orphaned process") + " that had exited");
+			}
 		}
 		replaceNext();
 		int serving = (int) this.current.values().stream().filter((w) -> w != this.replacement).count();

@@ -113,7 +113,7 @@ final class WorkerProcess {
 			environment.put(WorkerCommand.MANAGEMENT_SOCKET, "1");
 		}
 		ProcessArbiterSettings.Recycling recycling = settings.recycling();
-		Process process = builder.start();
+		Process process = Children.start(builder);
 		process.getOutputStream().close();
 		return new WorkerProcess(id, slot, process, command,
 				new OutputTail(process.getInputStream(), output, "prefork-output-w" + id), recycling);
@@ -315,7 +315,7 @@ final class WorkerProcess {
 
 	private void signal(String name) {
 		try {
-			Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).start();
+			Process kill = Children.start(new ProcessBuilder("kill", "-" + name, Long.toString(pid())));
 			kill.waitFor(2, TimeUnit.SECONDS);
 		}
 		catch (IOException ex) {

@@ -46,7 +46,14 @@ final class ArbiterProcess implements AutoCloseable {
 	private static final Pattern MANAGEMENT_LISTENING = Pattern
 		.compile("Prefork arbiter listening on port (\\d+) \\(http\\) for the management server");
 
+	/** The JVM started, or {@code unshare} around it when it runs as PID 1. */
 	private final Process process;
+
+	/** The arbiter's JVM. */
+	private final ProcessHandle arbiter;
+
+	/** Whether the arbiter is PID 1 of a PID namespace of its own, where its pids are not ours. */
+	private final boolean pidOne;
 
 	private final Path log;
 
@@ -54,8 +61,10 @@ final class ArbiterProcess implements AutoCloseable {
 
 	private final List<ProcessHandle> seen = new ArrayList<>();
 
-	private ArbiterProcess(Process process, Path log) {
+	private ArbiterProcess(Process process, ProcessHandle arbiter, boolean pidOne, Path log) {
 		this.process = process;
+		this.arbiter = arbiter;
+		this.pidOne = pidOne;
 		this.log = log;
 	}
 
@@ -66,15 +75,56 @@ final class ArbiterProcess implements AutoCloseable {
 
 	/** The same with a heap of {@code maxHeap} (a JVM option the workers inherit). */
 	static ArbiterProcess launchWithHeap(Path directory, String maxHeap, String... properties) throws IOException {
-		// Netty's paranoid leak detection, which the workers inherit with the other JVM options.
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				maxHeap, "-XX:TieredStopAtLevel=1", "-D" + LEAK_DETECTION, "-cp", System.getProperty("java.class.path"),
-				ProcessModeApplication.class.getName(), "--prefork.mode=processes", "--server.port=0",
-				"--server.address=127.0.0.1", "--spring.main.banner-mode=off"));
-		command.addAll(List.of(properties));
 		Path log = Files.createTempFile(directory, "arbiter-", ".log");
-		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-		return new ArbiterProcess(process, log);
+		Process process = new ProcessBuilder(command(List.of(maxHeap), properties)).redirectErrorStream(true)
+			.redirectOutput(log.toFile())
+			.start();
+		return new ArbiterProcess(process, process.toHandle(), false, log);
+	}
+
+	/**
+	 * Starts it as a container's first process: PID 1 of a PID namespace of its own (util-linux's
+	 * {@code unshare}, which needs root), where it becomes the parent of every orphan, and waits
+	 * until it listens. Its JVMs keep no performance data files: named by their pids in the
+	 * namespace, they would stand for other processes outside it (to {@code jcmd}, for one).
+	 */
+	static ArbiterProcess startAsPidOne(Path directory, String... properties) throws IOException {
+		List<String> command = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child"));
+		command.addAll(command(List.of("-Xmx256m", "-XX:-UsePerfData"), properties));
+		Path log = Files.createTempFile(directory, "arbiter-", ".log");
+		Process unshare = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> unshare.children().findAny().isPresent() || !unshare.isAlive());
+		ProcessHandle arbiter = unshare.children().findAny().orElse(null);
+		if (arbiter == null) {
+			throw new IllegalStateException("unshare started no arbiter:\n" + Files.readString(log));
+		}
+		return awaitListening(new ArbiterProcess(unshare, arbiter, true, log));
+	}
+
+	/** Whether this machine lets {@link #startAsPidOne} make a PID namespace. */
+	static boolean canStartAsPidOne() throws InterruptedException {
+		try {
+			Process probe = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc", "true")
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start();
+			return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	private static List<String> command(List<String> jvmOptions, String... properties) {
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.addAll(jvmOptions);
+		// Netty's paranoid leak detection, which the workers inherit with the other JVM options.
+		command.addAll(List.of("-XX:TieredStopAtLevel=1", "-D" + LEAK_DETECTION, "-cp",
+				System.getProperty("java.class.path"), ProcessModeApplication.class.getName(), "--prefork.mode=processes",
+				"--server.port=0", "--server.address=127.0.0.1", "--spring.main.banner-mode=off"));
+		command.addAll(List.of(properties));
+		return command;
 	}
 
 	/** Starts it and waits until it listens, which it does once every worker is ready. */
@@ -87,7 +137,7 @@ final class ArbiterProcess implements AutoCloseable {
 	}
 
 	private static ArbiterProcess awaitListening(ArbiterProcess arbiter) throws IOException {
-		await().atMost(Duration.ofSeconds(120)).until(() -> arbiter.listeningPort() > 0 || !arbiter.process.isAlive());
+		await().atMost(Duration.ofSeconds(120)).until(() -> arbiter.listeningPort() > 0 || !arbiter.arbiter.isAlive());
 		if (arbiter.port == 0) {
 			throw new IllegalStateException("The arbiter exited before it listened:\n" + arbiter.log());
 		}
@@ -118,12 +168,44 @@ final class ArbiterProcess implements AutoCloseable {
 		return send(port, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
 	}
 
+	/** The arbiter's pid, as this process sees it. */
 	long pid() {
-		return this.process.pid();
+		return this.arbiter.pid();
 	}
 
+	/** The process started: the arbiter's JVM, or what runs it as PID 1, exiting with its exit code. */
 	Process process() {
 		return this.process;
+	}
+
+	/**
+	 * Each child process of the arbiter, worker JVM or not, exited or not: its command's name and
+	 * its state from {@code /proc} ({@code Z} for a zombie, which nobody has waited for yet).
+	 */
+	List<String[]> children() {
+		List<String[]> children = new ArrayList<>();
+		for (ProcessHandle child : this.arbiter.children().toList()) {
+			try {
+				String stat = Files.readString(Path.of("/proc", Long.toString(child.pid()), "stat"));
+				int end = stat.lastIndexOf(')');
+				children.add(new String[] { stat.substring(stat.indexOf('(') + 1, end), stat.substring(end + 2, end + 3) });
+			}
+			catch (IOException ex) {
+				// Gone since it was listed.
+			}
+		}
+		return children;
+	}
+
+	/** The pid of {@code process} as the arbiter sees it: its own when it runs in a PID namespace. */
+	long pidInArbiter(ProcessHandle process) throws IOException {
+		if (!this.pidOne) {
+			return process.pid();
+		}
+		String status = Files.readString(Path.of("/proc", Long.toString(process.pid()), "status"));
+		String nsPids = status.lines().filter((line) -> line.startsWith("NSpid:")).findFirst().orElseThrow();
+		String[] fields = nsPids.trim().split("\\s+");
+		return Long.parseLong(fields[fields.length - 1]);
 	}
 
 	String log() throws IOException {
@@ -132,7 +214,7 @@ final class ArbiterProcess implements AutoCloseable {
 
 	/** The worker JVMs alive now. */
 	List<ProcessHandle> workers() {
-		List<ProcessHandle> workers = this.process.children()
+		List<ProcessHandle> workers = this.arbiter.children()
 			.filter(ProcessHandle::isAlive)
 			.filter((child) -> child.info().command().map((command) -> command.endsWith("java")).orElse(true))
 			.toList();
@@ -264,11 +346,12 @@ final class ArbiterProcess implements AutoCloseable {
 	 */
 	@Override
 	public void close() throws InterruptedException, IOException {
-		if (this.process.isAlive() && this.port > 0) {
+		if (this.arbiter.isAlive() && this.port > 0) {
 			collectWorkerGarbage();
 		}
-		this.process.destroy();
+		this.arbiter.destroy();
 		if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
+			this.arbiter.destroyForcibly();
 			this.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 		}
 		for (ProcessHandle worker : this.seen) {
@@ -288,11 +371,15 @@ final class ArbiterProcess implements AutoCloseable {
 	private void collectWorkerGarbage() throws InterruptedException, IOException {
 		// One jcmd for the arbiter and its workers, which all run this main class: each jcmd is a
 		// JVM of its own to start.
-		String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-		new ProcessBuilder(jcmd, ProcessModeApplication.class.getName(), "GC.run").redirectErrorStream(true)
-			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
-			.start()
-			.waitFor(20, TimeUnit.SECONDS);
+		// JVMs in a PID namespace of their own keep no data files for jcmd to find them by: their
+		// buffers are checked only as far as the requests below make the detectors poll.
+		if (!this.pidOne) {
+			String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+			new ProcessBuilder(jcmd, ProcessModeApplication.class.getName(), "GC.run").redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start()
+				.waitFor(20, TimeUnit.SECONDS);
+		}
 		for (int i = 0; i < 16; i++) {
 			if (send(this.port, GET_PID, 1_000) == null) {
 				break; // a worker whose threads the test left hung answers nothing: no waiting on it

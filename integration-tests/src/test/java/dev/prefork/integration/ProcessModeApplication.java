@@ -1,5 +1,6 @@
 package dev.prefork.integration;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
  * An application run in process mode by {@code ProcessModeTests}, as a user runs theirs
  * ({@code main}, {@code prefork.mode=processes} among its arguments). {@code /pid} says which
  * JVM answered, {@code /work?ms=N} blocks a thread, {@code /grow?mb=N} keeps N more megabytes
- * for good, {@code /hang} never returns (and ignores
+ * for good, {@code /orphans?n=N} leaves N processes of a second behind, {@code /hang} never returns (and ignores
  * interrupts; it says in which JVM it hangs), and its startup code says in which JVM it ran. With {@code test.fail-boot=true} it
  * fails to start, as an application with a broken bean does.
  */
@@ -62,6 +63,22 @@ public class ProcessModeApplication {
 					for (int i = 0; i < megabytes * 8; i++) {
 						RETAINED.add(new byte[128 * 1024]);
 					}
+				}
+				return ServerResponse.ok().bodyValue(Long.toString(ProcessHandle.current().pid()));
+			})
+			.andRoute(GET("/orphans"), (request) -> {
+				// sh starts the sleeps and exits at once: orphans, which the kernel gives to the
+				// nearest init, the arbiter when it is PID 1.
+				int count = Integer.parseInt(request.queryParam("n").orElse("1"));
+				try {
+					new ProcessBuilder("sh", "-c", "for i in $(seq " + count + "); do sleep 1 & done")
+						.redirectErrorStream(true)
+						.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+						.start()
+						.waitFor();
+				}
+				catch (IOException | InterruptedException ex) {
+					throw new IllegalStateException(ex);
 				}
 				return ServerResponse.ok().bodyValue(Long.toString(ProcessHandle.current().pid()));
 			})

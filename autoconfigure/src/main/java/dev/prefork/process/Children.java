@@ -1,0 +1,82 @@
+package dev.prefork.process;
+
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The arbiter's child processes. Run as PID 1 (a container's first process), the arbiter becomes
+ * the parent of every process whose own parent exits, such as what a worker JVM started before it
+ * was killed; one of those that exits stays a zombie, holding its pid, until its parent waits for
+ * it. Java waits only for the processes it started, so the arbiter waits for the others itself,
+ * once a second. Every process it starts goes through {@link #start}: those are Java's to wait
+ * for, and their exit status, which the log reports, must not be taken from under it.
+ */
+final class Children {
+
+	private static final Log logger = LogFactory.getLog(Children.class);
+
+	/** Held while a process starts and while orphans are reaped: a new child is never taken for one. */
+	private static final Object STARTING = new Object();
+
+	/** Children Java waits for, until it has. */
+	private static final Set<Long> STARTED = ConcurrentHashMap.newKeySet();
+
+	private final @Nullable NativeWait wait;
+
+	private Children(@Nullable NativeWait wait) {
+		this.wait = wait;
+	}
+
+	/** Starts {@code builder}'s process, as every process the arbiter starts must be. */
+	static Process start(ProcessBuilder builder) throws IOException {
+		synchronized (STARTING) {
+			Process process = builder.start();
+			long pid = process.pid();
+			STARTED.add(pid);
+			// Completes once Java has waited for it: the pid is no child of this process any more.
+			process.onExit().thenRun(() -> STARTED.remove(pid));
+			return process;
+		}
+	}
+
+	/**
+	 * Whoever waits for the orphans: nobody when the arbiter is not PID 1 (an init does), nor on a
+	 * JVM that cannot wait for a process it did not start, which is said at startup.
+	 */
+	static Children ofThisProcess() {
+		if (ProcessHandle.current().pid() != 1) {
+			return new Children(null);
+		}
+		NativeWait wait = NativeWait.load();
+		if (wait == null) {
+			logger.warn("The arbiter is PID 1 and Java " + Runtime.version().feature() + " cannot wait for the "
+					+ "processes it did not start: orphans left by the workers will stay zombies. Run it under an "
+					+ "init (docker run --init, tini), or on Java 22 or later");
+		}
+		else {
+			logger.info("The arbiter is PID 1: it waits for the orphans its workers leave");
+		}
+		return new Children(wait);
+	}
+
+	/** Waits for every exited child the arbiter did not start; how many there were. */
+	int reapOrphans() {
+		NativeWait wait = this.wait;
+		if (wait == null) {
+			return 0;
+		}
+		synchronized (STARTING) {
+			return (int) ProcessHandle.current()
+				.children()
+				.filter((child) -> !STARTED.contains(child.pid()))
+				.filter((child) -> wait.reap(child.pid()))
+				.count();
+		}
+	}
+
+}
