@@ -20,7 +20,13 @@ repetitions, so that a change is judged against its parent and against stock in 
 
 Scenarios: "h2c-hello-16x4" (16 connections x 4 concurrent streams, /hello) and
 "h2c-hello-16x10" (16 x 10 = 160 concurrent streams, more than the 144 requests the sample app
-admits at once with 2 workers x (8 threads + 64 queue)).
+admits at once with 2 workers x (8 threads + 64 queue)). The overload scenarios offer 4 x that
+admission of /work?ms=100 (576 streams, 160 answers/s of capacity), as bench.py's HTTP/1.1
+"overload" does: "h2c-overload-16x36" on 16 connections, whose clients keep within the streams
+the server allows each connection (SETTINGS_MAX_CONCURRENT_STREAMS) and so queue the rest
+themselves, and "h2c-overload-576x1", 576 connections of one stream each, more than the workers
+admit, where the surplus is answered 503. Their latency percentiles come from h2load's per-request
+log (--log-file), apart for 2xx and 503 answers.
 """
 import argparse
 import glob
@@ -48,7 +54,8 @@ SERVERS = {
               "--server.port={port}", "--prefork.enabled=false", *COMMON],
 }
 UNVERIFIED = ssl._create_unverified_context()  # the benchmark's own self-signed certificate
-SCENARIOS = {"h2c-hello-16x4": (16, 4), "h2c-hello-16x10": (16, 10)}
+SCENARIOS = {"h2c-hello-16x4": (16, 4, "/hello"), "h2c-hello-16x10": (16, 10, "/hello"),
+             "h2c-overload-16x36": (16, 36, "/work?ms=100"), "h2c-overload-576x1": (576, 1, "/work?ms=100")}
 
 
 def context_switches(pid):
@@ -113,9 +120,11 @@ def scheme(tls):
     return "https" if tls else "http"
 
 
-def h2load(port, connections, streams, seconds, tls):
+def h2load(port, connections, streams, seconds, tls, path="/hello", log_file=None):
     command = ["h2load", "-c", str(connections), "-m", str(streams), "-D", str(seconds),
-               f"{scheme(tls)}://127.0.0.1:{port}/hello"]
+               f"{scheme(tls)}://127.0.0.1:{port}{path}"]
+    if log_file:
+        command.insert(1, f"--log-file={log_file}")
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
     finished = re.search(r"finished in ([0-9.]+)s, ([0-9.]+) req/s", output)
     requests = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, "
@@ -128,12 +137,35 @@ def h2load(port, connections, streams, seconds, tls):
             "done": int(requests.group(2)), "succeeded": int(requests.group(3)), "failed": int(requests.group(4)),
             "errored": int(requests.group(5)), "timeout": int(requests.group(6)),
             "2xx": int(statuses.group(1)), "5xx": int(statuses.group(4)),
-            "mean_request_time": mean.group(1) if mean else None}
+            "mean_request_time": mean.group(1) if mean else None, **percentiles(log_file)}
 
 
-def measure(pid, port, connections, streams, seconds, tls):
+def percentiles(log_file):
+    """p50 and p99 (ms) of 2xx and of 503 answers, from h2load's log: start (µs), status, duration (µs)."""
+    if not log_file:
+        return {}
+    durations = {"2xx": [], "503": []}
+    with open(log_file) as log:
+        for line in log:
+            fields = line.split()
+            if len(fields) >= 3:
+                status = int(fields[1])
+                key = "2xx" if 200 <= status < 300 else "503" if status == 503 else None
+                if key:
+                    durations[key].append(int(fields[2]) / 1000)
+    result = {}
+    for key, values in durations.items():
+        values.sort()
+        for name, fraction in (("p50", 0.5), ("p99", 0.99)):
+            result[f"{name}_{key}_ms"] = round(values[min(len(values) - 1, int(fraction * len(values)))], 1) \
+                if values else None
+    return result
+
+
+def measure(pid, port, connections, streams, path, seconds, tls, log_file):
     cpu, switches, writes = cpu_seconds(pid), context_switches(pid), write_calls(pid)
-    result = h2load(port, connections, streams, seconds, tls)
+    result = h2load(port, connections, streams, seconds, tls, path, log_file)
+    result["2xx_per_s"] = round(result["2xx"] / result["seconds"], 1)
     result["cpu_s"] = round(cpu_seconds(pid) - cpu, 3)
     result["switches"] = context_switches(pid) - switches
     result["writes"] = write_calls(pid) - writes
@@ -186,10 +218,12 @@ def main():
                 live[name] = start(name, jars[name], args.out, rep, args.tls)
             for name in order:
                 h2load(live[name][1], 16, 4, args.warmup, args.tls)
-            for scenario, (connections, streams) in scenarios.items():
+            for scenario, (connections, streams, path) in scenarios.items():
                 for name in order:
                     process, port = live[name]
-                    result = measure(process.pid, port, connections, streams, args.seconds, args.tls)
+                    log_file = os.path.join(args.out, f"{name}-{named(scenario, args.tls)}-rep{rep}.h2load.tsv")
+                    result = measure(process.pid, port, connections, streams, path, args.seconds, args.tls, log_file)
+                    os.remove(log_file)  # large; its percentiles are in the result
                     result.update(server=name, scenario=named(scenario, args.tls), rep=rep)
                     runs.append(result)
                     print(json.dumps(result), flush=True)
@@ -202,13 +236,14 @@ def main():
         for name in jars:
             mine = [r for r in runs if r["server"] == name and r["scenario"] == scenario]
             row[name] = {key: statistics.median(r[key] for r in mine)
-                         for key in ("rps", "cpu_us_per_2xx", "switches_per_2xx", "writes_per_2xx", "5xx", "failed",
-                                     "errored")}
+                         for key in ("rps", "2xx_per_s", "cpu_us_per_2xx", "switches_per_2xx", "writes_per_2xx",
+                                     "5xx", "failed", "errored", "p50_2xx_ms", "p99_2xx_ms", "p99_503_ms")
+                         if all(r.get(key) is not None for r in mine)}
         stock = [r for r in runs if r["server"] == "stock" and r["scenario"] == scenario]
         for name in jars:
             if name == "stock":
                 continue
-            ratios = [p["rps"] / s["rps"] for p, s in zip(
+            ratios = [p["2xx_per_s"] / s["2xx_per_s"] for p, s in zip(
                 [r for r in runs if r["server"] == name and r["scenario"] == scenario], stock)]
             key = "" if name == "prefork" else "_" + name.split("@")[1]
             row[f"prefork{key}_over_stock_rps"] = [round(r, 3) for r in ratios]
