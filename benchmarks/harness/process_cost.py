@@ -6,14 +6,16 @@ waits until the arbiter listens (every worker ready), then reads from /proc, for
 the CPU it used (utime + stime) and its private memory and PSS (smaps_rollup), and the arbiter's
 RSS; stops it with SIGTERM. Run each set of flags a few times, interleaved, and report medians.
 
-  benchmarks/harness/process_cost.py [--workers 2] [--reps 3] [--out DIR]
+  benchmarks/harness/process_cost.py [--workers 2] [--reps 3] [--out DIR] [--sets A,B]
+                                     [--variant NAME="JVM OPTIONS" ...]
 
 Flag sets: "default" (the fat jar, -Xmx512m as bench.py), "recipe" (the jar extracted with
 Boot's tools jar mode, an AppCDS archive trained with -Dspring.context.exit=onRefresh,
 -XX:SharedArchiveFile, -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0, -Xmx256m,
 -XX:TieredStopAtLevel=1, by hand) and "cds-directory" (the fat jar with -Xmx256m
 -XX:TieredStopAtLevel=1 and prefork.process.cds-directory: the arbiter does the recipe's extraction
-and training itself, before the first repetition is measured).
+and training itself, before the first repetition is measured). A variant is the "cds-directory"
+set with more JVM options (which the worker JVMs inherit), measured in the same repetitions.
 """
 import argparse
 import json
@@ -123,15 +125,27 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks/results/process-cost"))
+    parser.add_argument("--sets", default="default,recipe,cds-directory", help="which flag sets to measure")
+    parser.add_argument("--variant", action="append", default=[], metavar='NAME="JVM OPTIONS"',
+                        help="also measure cds-directory with these JVM options")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="prefork-cost-") as directory:
         cache = os.path.join(directory, "cds")
-        flag_sets = {"default": ["-Xmx512m", "-jar", SAMPLE_JAR], "recipe": prepare_recipe(directory),
-                     "cds-directory": ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", SAMPLE_JAR,
-                                       f"--prefork.process.cds-directory={cache}"]}
+        chosen = args.sets.split(",")
+        cds = ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", SAMPLE_JAR, f"--prefork.process.cds-directory={cache}"]
+        flag_sets = {"default": ["-Xmx512m", "-jar", SAMPLE_JAR]} if "default" in chosen else {}
+        if "recipe" in chosen:
+            flag_sets["recipe"] = prepare_recipe(directory)
+        flag_sets["cds-directory"] = cds  # its build happens first in any case
+        for variant in args.variant:
+            name, options = variant.split("=", 1)
+            flag_sets[name] = options.split() + cds
         # The cache's build, once, before anything is measured (as an operator's first start).
         measure(flag_sets["cds-directory"], args.workers, args.out, "cds-directory-build", 0)
+        for variant in args.variant:  # other JVM options, another build of the cache
+            name = variant.split("=", 1)[0]
+            measure(flag_sets[name], args.workers, args.out, name + "-build", 0)
         results = []
         for rep in range(1, args.reps + 1):
             for label, java_args in flag_sets.items():
