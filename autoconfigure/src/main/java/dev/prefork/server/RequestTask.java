@@ -278,7 +278,6 @@ final class RequestTask implements Runnable {
 	@Override
 	public void run() {
 		Worker worker = this.worker;
-		worker.requestDequeued();
 		if (worker.getState() == Worker.State.STOPPED) {
 			abort("its worker was stopped"); // taken from the queue as the worker was aborted
 		}

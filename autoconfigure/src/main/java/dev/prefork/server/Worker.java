@@ -344,11 +344,6 @@ public final class Worker {
 		return this.recycleRequested.get();
 	}
 
-	/** A thread took the request from the queue. */
-	void requestDequeued() {
-		this.waiting.decrementAndGet();
-	}
-
 	/** A queued request ended before any thread took it: it gives its place in the queue back. */
 	void queuedRequestEnded(RequestTask task) {
 		if (this.pool.remove(task)) {
@@ -775,7 +770,12 @@ public final class Worker {
 	private final class PoolListener implements WorkerThreadPool.Listener {
 
 		@Override
-		public void taskStarting() {
+		public void taskStarting(Runnable task) {
+			// The request stops waiting before its thread counts as busy: for a moment counted as
+			// both, it would leave no room for one arriving then, although another thread is idle.
+			if (task instanceof RequestTask) {
+				Worker.this.waiting.decrementAndGet();
+			}
 			Worker.this.busy.incrementAndGet();
 			Worker.this.heartbeat.beat();
 		}

@@ -32,7 +32,7 @@ final class WorkerThreadPool extends ThreadPoolExecutor {
 
 	@Override
 	protected void beforeExecute(Thread thread, Runnable task) {
-		this.listener.taskStarting();
+		this.listener.taskStarting(task);
 	}
 
 	@Override
@@ -48,7 +48,8 @@ final class WorkerThreadPool extends ThreadPoolExecutor {
 	/** What the pool tells its worker. */
 	interface Listener {
 
-		void taskStarting();
+		/** A thread took {@code task} from the queue and is about to run it. */
+		void taskStarting(Runnable task);
 
 		void taskFinished();
 

@@ -1,6 +1,9 @@
 package dev.prefork.server;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
@@ -87,5 +90,34 @@ class OverloadTests {
 		}
 	}
 
+	@Test
+	void requestsArrivingTogetherAreAdmittedWhileAThreadIsIdleForEach() throws Exception {
+		// A thread that has just taken a request counts as busy from then on; had the request
+		// still counted as waiting for a thread until it began to run, one arriving in between
+		// found no room for it although the other thread was idle.
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(2);
+			factory.setQueueCapacity(0);
+		}); RawHttp first = new RawHttp(server.port()); RawHttp second = new RawHttp(server.port())) {
+			Worker worker = server.arbiter().getWorkers().get(0);
+			String request = "GET /sleep?ms=1 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+			Map<Integer, Integer> statuses = new TreeMap<>();
+			long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+			while (System.nanoTime() < deadline) {
+				// Both threads idle again first: one still finishing its last request is busy.
+				long idleBy = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+				while (worker.getBusyThreads() > 0 && System.nanoTime() < idleBy) {
+					Thread.onSpinWait();
+				}
+				first.send(request);
+				second.send(request);
+				statuses.merge(first.readResponse().status(), 1, Integer::sum);
+				statuses.merge(second.readResponse().status(), 1, Integer::sum);
+			}
+			assertThat(statuses).as("statuses of pairs of requests sent together to two idle threads")
+				.containsOnlyKeys(200);
+		}
+	}
 
 }
