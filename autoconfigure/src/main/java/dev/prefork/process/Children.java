@@ -1,7 +1,12 @@
 package dev.prefork.process;
 
 import java.io.IOException;
-import java.util.Set;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.commons.logging.Log;
@@ -23,8 +28,8 @@ final class Children {
 	/** Held while a process starts and while orphans are reaped: a new child is never taken for one. */
 	private static final Object STARTING = new Object();
 
-	/** Children Java waits for, until it has. */
-	private static final Set<Long> STARTED = ConcurrentHashMap.newKeySet();
+	/** Children Java waits for, until it has, by pid. */
+	private static final Map<Long, Process> STARTED = new ConcurrentHashMap<>();
 
 	private final @Nullable NativeWait wait;
 
@@ -37,9 +42,10 @@ final class Children {
 		synchronized (STARTING) {
 			Process process = builder.start();
 			long pid = process.pid();
-			STARTED.add(pid);
+			STARTED.put(pid, process);
 			// Completes once Java has waited for it: the pid is no child of this process any more.
-			process.onExit().thenRun(() -> STARTED.remove(pid));
+			// Only its own entry goes: a later child may have been given the same pid meanwhile.
+			process.onExit().thenRun(() -> STARTED.remove(pid, process));
 			return process;
 		}
 	}
@@ -71,12 +77,44 @@ final class Children {
 			return 0;
 		}
 		synchronized (STARTING) {
-			return (int) ProcessHandle.current()
-				.children()
-				.filter((child) -> !STARTED.contains(child.pid()))
-				.filter((child) -> wait.reap(child.pid()))
-				.count();
+			int reaped = 0;
+			for (long zombie : exitedChildren()) {
+				if (!STARTED.containsKey(zombie) && wait.reap(zombie)) {
+					reaped++;
+				}
+			}
+			return reaped;
 		}
+	}
+
+	/**
+	 * The children of this process that exited and wait for it (state {@code Z} in
+	 * {@code /proc/<pid>/stat}): one pass over {@code /proc}, and a wait only for those, however
+	 * many live orphans the container holds.
+	 */
+	private static List<Long> exitedChildren() {
+		String self = Long.toString(ProcessHandle.current().pid());
+		List<Long> exited = new ArrayList<>();
+		try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"),
+				(path) -> Character.isDigit(path.getFileName().toString().charAt(0)))) {
+			for (Path process : processes) {
+				try {
+					String stat = Files.readString(process.resolve("stat"));
+					// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+					String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 3);
+					if (fields[0].equals("Z") && fields[1].equals(self)) {
+						exited.add(Long.parseLong(process.getFileName().toString()));
+					}
+				}
+				catch (IOException | RuntimeException ex) {
+					// Gone since it was listed.
+				}
+			}
+		}
+		catch (IOException ex) {
+			// No /proc: nothing to find.
+		}
+		return exited;
 	}
 
 }

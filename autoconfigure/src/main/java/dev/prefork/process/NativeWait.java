@@ -1,6 +1,7 @@
 package dev.prefork.process;
 
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Array;
 import java.util.Optional;
 
@@ -17,14 +18,11 @@ final class NativeWait {
 	/** {@code WNOHANG} on Linux: return at once when the process has not exited. */
 	private static final int WNOHANG = 1;
 
+	/** {@code (pid, options) -> waitpid(pid, NULL, options)}: no status wanted. */
 	private final MethodHandle waitpid;
 
-	/** {@code MemorySegment.NULL}: no status wanted. */
-	private final Object noStatus;
-
-	private NativeWait(MethodHandle waitpid, Object noStatus) {
+	private NativeWait(MethodHandle waitpid) {
 		this.waitpid = waitpid;
-		this.noStatus = noStatus;
 	}
 
 	/** {@code waitpid} through the JVM's native linker, or {@code null} before Java 22. */
@@ -57,7 +55,7 @@ final class NativeWait {
 			MethodHandle waitpid = (MethodHandle) linkerType
 				.getMethod("downcallHandle", segmentType, descriptorType, noOptions.getClass())
 				.invoke(linker, symbol.get(), descriptor, noOptions);
-			return new NativeWait(waitpid, segmentType.getField("NULL").get(null));
+			return new NativeWait(MethodHandles.insertArguments(waitpid, 1, segmentType.getField("NULL").get(null)));
 		}
 		catch (ReflectiveOperationException | RuntimeException | LinkageError ex) {
 			return null;
@@ -67,7 +65,7 @@ final class NativeWait {
 	/** Reaps {@code pid} if it is an exited child of this process; whether it did. */
 	boolean reap(long pid) {
 		try {
-			return (int) this.waitpid.invokeWithArguments((int) pid, this.noStatus, WNOHANG) == pid;
+			return (int) this.waitpid.invokeExact((int) pid, WNOHANG) == pid;
 		}
 		catch (Throwable ex) {
 			return false;

@@ -376,8 +376,26 @@ public final class Arbiter {
 		}
 		timeOutOverdueRequests(now);
 		closeIdleStreams(now);
+		releaseParkedCommits(now);
 		respawnEmptySlots();
 		reapRetiring(now);
+	}
+
+	/**
+	 * HTTP/2 answers whose worker thread waits in the request's code, perhaps for the answer
+	 * itself, go out from the event loop (EventLoopCommit): those whose thread reached the send half
+	 * a tick ago or more and is parked now, which a thread passing through a lock in the middle of
+	 * Reactor's chain hardly is.
+	 */
+	private void releaseParkedCommits(long now) {
+		long parkedFor = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS) / 2;
+		for (Worker worker : this.published.workers()) {
+			worker.releaseParkedCommits(now, parkedFor);
+		}
+		Worker lane = this.lane;
+		if (lane != null) {
+			lane.releaseParkedCommits(now, parkedFor);
+		}
 	}
 
 	private void closeIdleStreams(long now) {

@@ -20,7 +20,9 @@ import reactor.netty.channel.ChannelOperations;
  * Reactor hands the rest of a chain to whichever thread is still draining it, so a task that
  * completed while the worker was still inside would let the worker, not the loop, send. A thread
  * outside the request's code (a reactive commit action completing elsewhere) passes the action
- * to the request's worker first.
+ * to the request's worker first. A thread that reached the action and then parked in the
+ * request's code (blocking code waiting for this very write) will not leave before the write is
+ * done: the arbiter's supervision queues the task for it ({@link #releaseIfParked}).
  */
 final class EventLoopCommit {
 
@@ -42,7 +44,7 @@ final class EventLoopCommit {
 	Mono<Void> action() {
 		return Mono.create((sink) -> {
 			if (RequestTask.current() == this.task) {
-				this.pending.set(new Pending(sink, Thread.currentThread()));
+				this.pending.set(new Pending(sink, Thread.currentThread(), System.nanoTime()));
 			}
 			else {
 				this.task.continuations().execute(() -> handOver(sink));
@@ -58,9 +60,26 @@ final class EventLoopCommit {
 		}
 	}
 
+	/**
+	 * Queues the task for a thread that reached the action at least {@code minNanos} ago and is
+	 * parked (waiting, sleeping) in the request's code: it is draining no chain that the loop's
+	 * completion could hand the send back to, and it may be waiting for the send itself.
+	 */
+	void releaseIfParked(long nowNanos, long minNanos) {
+		Pending reached = this.pending.get();
+		if (reached == null || nowNanos - reached.reachedNanos() < minNanos) {
+			return;
+		}
+		Thread.State state = reached.thread().getState();
+		if ((state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING)
+				&& this.pending.compareAndSet(reached, null)) {
+			queue(reached.sink());
+		}
+	}
+
 	private void handOver(MonoSink<Void> sink) {
 		if (RequestTask.current() == this.task) {
-			this.pending.set(new Pending(sink, Thread.currentThread()));
+			this.pending.set(new Pending(sink, Thread.currentThread(), System.nanoTime()));
 		}
 		else {
 			queue(sink); // run where the continuation completed (RequestTask#continuations), left already
@@ -87,7 +106,7 @@ final class EventLoopCommit {
 		}
 	}
 
-	private record Pending(MonoSink<Void> sink, Thread thread) {
+	private record Pending(MonoSink<Void> sink, Thread thread, long reachedNanos) {
 	}
 
 }

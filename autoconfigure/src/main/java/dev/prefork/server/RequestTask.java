@@ -247,6 +247,17 @@ final class RequestTask implements Runnable {
 	}
 
 	/**
+	 * Lets the event loop send a one-buffer HTTP/2 answer whose worker thread has been parked in
+	 * the request's code since it reached the send, for at least {@code minNanos}.
+	 */
+	void releaseParkedCommit(long nowNanos, long minNanos) {
+		EventLoopCommit commit = this.eventLoopCommit;
+		if (commit != null) {
+			commit.releaseIfParked(nowNanos, minNanos);
+		}
+	}
+
+	/**
 	 * Ends the request as one whose client left.
 	 * @return whether its pipeline was cancelled with it (not if it had ended otherwise before)
 	 */

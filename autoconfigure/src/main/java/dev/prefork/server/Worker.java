@@ -452,6 +452,13 @@ public final class Worker {
 		}
 	}
 
+	/** See {@link RequestTask#releaseParkedCommit}. */
+	void releaseParkedCommits(long nowNanos, long minNanos) {
+		for (RequestTask task : this.inFlight) {
+			task.releaseParkedCommit(nowNanos, minNanos);
+		}
+	}
+
 	/** Lets the threads finish what is queued, then end. */
 	void shutdown() {
 		markStopped();

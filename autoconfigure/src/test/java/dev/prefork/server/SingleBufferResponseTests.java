@@ -1,6 +1,7 @@
 package dev.prefork.server;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -16,6 +17,7 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.server.reactive.HttpHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * On HTTP/2 a body of one buffer is committed and sent on the stream's event loop (see
@@ -39,6 +41,12 @@ class SingleBufferResponseTests {
 						() -> COMMIT_ACTION_THREAD.put("late", Thread.currentThread().getName())));
 				return response.bufferFactory().wrap("late".getBytes(StandardCharsets.UTF_8));
 			}));
+		}
+		if (request.getPath().value().equals("/blocks-on-its-write")) {
+			// Blocking code, as a worker may run: it waits for its own answer to be written.
+			response.writeWith(Mono.just(response.bufferFactory().wrap("written".getBytes(StandardCharsets.UTF_8))))
+				.block(Duration.ofSeconds(30));
+			return Mono.empty();
 		}
 		DataBuffer body = response.bufferFactory().wrap("hello".getBytes(StandardCharsets.UTF_8));
 		if (request.getPath().value().equals("/with-length")) {
@@ -66,6 +74,23 @@ class SingleBufferResponseTests {
 					.block();
 				assertThat(answer).isEqualTo("HTTP/2.0 200 5 hello");
 			}
+		}
+	}
+
+	@Test
+	void codeThatBlocksOnItsOwnWriteGetsItWrittenWithinTheArbitersTick() {
+		// The worker thread reached the send and waits in the request's code: the send, which
+		// would wait for it to leave, is taken over by the arbiter's supervision (every 200 ms).
+		try (TestServer server = TestServer.start(HTTP2, HANDLER)) {
+			HttpClient client = HttpClient.create().protocol(HttpProtocol.H2C).host("127.0.0.1").port(server.port());
+			for (int i = 0; i < 5; i++) {
+				long began = System.nanoTime();
+				assertThat(client.get().uri("/blocks-on-its-write").responseContent().aggregate().asString()
+					.block(Duration.ofSeconds(10))).isEqualTo("written");
+				assertThat(Duration.ofNanos(System.nanoTime() - began)).as("well within the 30 s block")
+					.isLessThan(Duration.ofSeconds(5));
+			}
+			await().until(() -> server.arbiter().getWorkers().stream().allMatch((worker) -> worker.getInFlight() == 0));
 		}
 	}
 
