@@ -43,10 +43,7 @@ final class EventLoopCommit {
 
 	Mono<Void> action() {
 		return Mono.create((sink) -> {
-			if (RequestTask.current() == this.task) {
-				this.pending.set(new Pending(sink, Thread.currentThread(), System.nanoTime()));
-			}
-			else {
+			if (!reachedInTheRequestsCode(sink)) {
 				this.task.continuations().execute(() -> handOver(sink));
 			}
 		});
@@ -78,12 +75,18 @@ final class EventLoopCommit {
 	}
 
 	private void handOver(MonoSink<Void> sink) {
-		if (RequestTask.current() == this.task) {
-			this.pending.set(new Pending(sink, Thread.currentThread(), System.nanoTime()));
-		}
-		else {
+		if (!reachedInTheRequestsCode(sink)) {
 			queue(sink); // run where the continuation completed (RequestTask#continuations), left already
 		}
+	}
+
+	/** Keeps the action for the calling thread to release as it leaves, if it is in the request's code. */
+	private boolean reachedInTheRequestsCode(MonoSink<Void> sink) {
+		if (RequestTask.current() != this.task) {
+			return false;
+		}
+		this.pending.set(new Pending(sink, Thread.currentThread(), System.nanoTime()));
+		return true;
 	}
 
 	private void queue(MonoSink<Void> sink) {

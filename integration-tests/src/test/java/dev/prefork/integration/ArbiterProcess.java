@@ -178,23 +178,29 @@ final class ArbiterProcess implements AutoCloseable {
 		return this.process;
 	}
 
-	/**
-	 * Each child process of the arbiter, worker JVM or not, exited or not: its command's name and
-	 * its state from {@code /proc} ({@code Z} for a zombie, which nobody has waited for yet).
-	 */
-	List<String[]> children() {
-		List<String[]> children = new ArrayList<>();
+	/** Each child process of the arbiter, worker JVM or not, exited or not, as {@code /proc} shows it. */
+	List<Child> children() {
+		List<Child> children = new ArrayList<>();
 		for (ProcessHandle child : this.arbiter.children().toList()) {
 			try {
 				String stat = Files.readString(Path.of("/proc", Long.toString(child.pid()), "stat"));
 				int end = stat.lastIndexOf(')');
-				children.add(new String[] { stat.substring(stat.indexOf('(') + 1, end), stat.substring(end + 2, end + 3) });
+				children.add(new Child(stat.substring(stat.indexOf('(') + 1, end), stat.charAt(end + 2)));
 			}
 			catch (IOException ex) {
 				// Gone since it was listed.
 			}
 		}
 		return children;
+	}
+
+	/** A child's command name and its state ({@code Z} for a zombie, which nobody has waited for yet). */
+	record Child(String command, char state) {
+
+		boolean isZombie() {
+			return this.state == 'Z';
+		}
+
 	}
 
 	/** The pid of {@code process} as the arbiter sees it: its own when it runs in a PID namespace. */
@@ -369,11 +375,11 @@ final class ArbiterProcess implements AutoCloseable {
 	 * its queue: a collection in every live worker JVM, then requests, which allocate.
 	 */
 	private void collectWorkerGarbage() throws InterruptedException, IOException {
-		// One jcmd for the arbiter and its workers, which all run this main class: each jcmd is a
-		// JVM of its own to start.
 		// JVMs in a PID namespace of their own keep no data files for jcmd to find them by: their
 		// buffers are checked only as far as the requests below make the detectors poll.
 		if (!this.pidOne) {
+			// One jcmd for the arbiter and its workers, which all run this main class: each jcmd is
+			// a JVM of its own to start.
 			String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
 			new ProcessBuilder(jcmd, ProcessModeApplication.class.getName(), "GC.run").redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.DISCARD)

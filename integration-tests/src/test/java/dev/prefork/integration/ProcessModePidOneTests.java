@@ -43,7 +43,7 @@ class ProcessModePidOneTests {
 				}
 				// The test means something only if the orphans are the arbiter's.
 				assertThat(arbiter.children()).as("orphans given to the arbiter")
-					.anyMatch((child) -> child[0].equals("sleep"));
+					.anyMatch((child) -> child.command().equals("sleep"));
 				// A worker killed while they run: Java, not the orphans' reaper, gets its exit status.
 				ProcessHandle victim = arbiter.workers().get(0);
 				long victimPid = arbiter.pidInArbiter(victim);
@@ -51,7 +51,7 @@ class ProcessModePidOneTests {
 				// Each orphan sleeps a second; the arbiter waits for them once a second.
 				await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(arbiter.children())
 					.as("the arbiter's children: worker JVMs only, and no zombie")
-					.allMatch((child) -> child[0].equals("java") && !child[1].equals("Z")));
+					.allMatch((child) -> child.command().equals("java") && !child.isZombie()));
 				await().atMost(Duration.ofSeconds(60))
 					.until(() -> arbiter.workers().size() == 2 && !arbiter.workers().contains(victim));
 				assertThat(arbiter.log().lines().filter((line) -> line.contains("(pid " + victimPid + ") ")))
