@@ -164,7 +164,8 @@ class PreforkMetricsBinderTests {
 				assertThat(sum("prefork.timeouts", "kind", "heartbeat")).isEqualTo(1);
 				assertThat(sum("prefork.worker.restarts", "reason", "timeout")).isEqualTo(1);
 			});
-			assertThat(server.get("/hello")).isEqualTo(200);
+			// Counted as the worker leaves; its replacement boots on the spawner's thread after that.
+			await().untilAsserted(() -> assertThat(server.get("/hello")).isEqualTo(200));
 		}
 	}
 
