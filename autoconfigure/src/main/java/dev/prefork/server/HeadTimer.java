@@ -48,6 +48,9 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 	/** The connection takes no more requests, so there is no next head to wait for. */
 	private boolean stopped;
 
+	/** Reads of bytes so far: whether any came between two looks at the connection. */
+	private long reads;
+
 	private @Nullable ScheduledFuture<?> timer;
 
 	private final @Nullable RequestLineCapture requestLine;
@@ -75,6 +78,9 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 	@Override
 	public void channelRead(ChannelHandlerContext ctx, Object msg) {
 		boolean bytes = msg instanceof ByteBuf;
+		if (bytes) {
+			this.reads++;
+		}
 		if (bytes && !this.inRequest) {
 			if (this.requestLine != null) {
 				this.requestLine.read((ByteBuf) msg, !this.headStarted); // before the codec consumes it
@@ -118,6 +124,18 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 	void responsesOwed(boolean owed) {
 		this.responseOwed = owed;
 		update();
+	}
+
+	/**
+	 * Whether the connection is between requests: none being received, no response owed, no byte
+	 * of a next head read.
+	 */
+	boolean betweenRequests() {
+		return !this.inRequest && !this.responseOwed && !this.headStarted;
+	}
+
+	long reads() {
+		return this.reads;
 	}
 
 	/** The connection will be closed after the responses owed: never time a head again. */

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -44,9 +43,6 @@ public class PreforkWebServer implements WebServer {
 
 	private static final Log logger = LogFactory.getLog(PreforkWebServer.class);
 
-	/** How long a draining worker JVM waits without a request before it closes its connections. */
-	private static final long DRAIN_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-
 	private final HttpServer httpServer;
 
 	private final Endpoint endpoint;
@@ -64,6 +60,9 @@ public class PreforkWebServer implements WebServer {
 	private final GracefulShutdown gracefulShutdown;
 
 	private final Consumer<String> haltListener;
+
+	/** On a socket shared with other worker JVMs: the connections to close safely when leaving. */
+	private final @Nullable LeavingConnections leavingConnections;
 
 	private final AcceptQueueProbe acceptQueueProbe = new AcceptQueueProbe(this::getPort);
 
@@ -98,6 +97,7 @@ public class PreforkWebServer implements WebServer {
 		// On a socket shared with other worker JVMs (process mode: the application's, or the
 		// management server's), leaving means letting the others take the new connections.
 		boolean shared = settings.processWorker() != null || settings.inheritedListener() != null;
+		this.leavingConnections = shared ? new LeavingConnections() : null;
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL)
 				? (shared ? new GracefulShutdown(this::drain, this::isDrained)
 						: new GracefulShutdown(this::refuseNewWork, this::isIdle))
@@ -125,6 +125,10 @@ public class PreforkWebServer implements WebServer {
 		}
 		try {
 			HttpServer server = this.httpServer.runOn(loopsFor(this.settings.processWorker())).handle(this.dispatcher);
+			LeavingConnections leaving = this.leavingConnections;
+			if (leaving != null) {
+				server = server.doOnChannelInit((observer, channel, remote) -> leaving.add(channel));
+			}
 			this.disposableServer = (this.lifecycleTimeout != null) ? server.bindNow(this.lifecycleTimeout)
 					: server.bindNow();
 		}
@@ -367,8 +371,9 @@ public class PreforkWebServer implements WebServer {
 	/**
 	 * A worker JVM of process mode leaving gracefully: it stops accepting (the other workers take
 	 * new connections from the shared socket) and serves what comes on its open connections with
-	 * {@code Connection: close}, rather than refuse it, so that a recycle or a rolling restart
-	 * fails no request.
+	 * {@code Connection: close}, rather than refuse it, and closes the connections between
+	 * requests (see {@link LeavingConnections}), so that a recycle or a rolling restart fails no
+	 * request.
 	 */
 	private void drain() {
 		this.dispatcher.closeConnectionsAfterResponse();
@@ -377,11 +382,16 @@ public class PreforkWebServer implements WebServer {
 			server.channel().close();
 		}
 		this.arbiter.closeWebSockets();
+		this.leavingConnections.closeIdle();
 	}
 
-	/** Drained: nothing in flight, and no request for a while on the connections still open. */
+	/** Drained: nothing in flight and every HTTP connection closed; else one more sweep of them. */
 	private boolean isDrained() {
-		return isIdle() && this.dispatcher.quietFor(DRAIN_QUIET_NANOS);
+		if (isIdle() && this.leavingConnections.allClosed()) {
+			return true;
+		}
+		this.leavingConnections.closeIdle();
+		return false;
 	}
 
 	private boolean isIdle() {

@@ -33,9 +33,6 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 
 	private volatile boolean closingConnections;
 
-	/** While closing connections: when the last request arrived (or closing began). */
-	private volatile long lastRequestNanos;
-
 	RequestDispatcher(BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler,
 			WorkerPool pool, Arbiter arbiter, RequestOutcomes outcomes, List<RequestHook> hooks,
 			ServerSettings settings, @Nullable AccessLog accessLog) {
@@ -62,7 +59,6 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 			}
 			if (this.closingConnections) {
 				response.keepAlive(false);
-				this.lastRequestNanos = System.nanoTime();
 			}
 			if (!admit(task, request)) {
 				task.reject();
@@ -90,17 +86,7 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 	 * other worker JVMs of process mode while this one drains.
 	 */
 	void closeConnectionsAfterResponse() {
-		this.lastRequestNanos = System.nanoTime();
 		this.closingConnections = true;
-	}
-
-	/**
-	 * Whether no request has arrived for {@code nanos} since connections began to close: a
-	 * request already on its way over a kept-alive connection is then unlikely, and the server
-	 * may close what is left without cutting one off.
-	 */
-	boolean quietFor(long nanos) {
-		return this.closingConnections && System.nanoTime() - this.lastRequestNanos >= nanos;
 	}
 
 	/** Takes requests again: the server was started after a stop. */

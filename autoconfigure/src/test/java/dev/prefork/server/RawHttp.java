@@ -79,6 +79,16 @@ final class RawHttp implements AutoCloseable {
 		}
 	}
 
+	/** Whether the server closed the connection cleanly (a FIN, no reset) within the socket timeout. */
+	boolean readsEndOfStream() throws IOException {
+		try {
+			return this.in.read() == -1;
+		}
+		catch (SocketTimeoutException ex) {
+			return false;
+		}
+	}
+
 	/** Reads raw bytes until they contain {@code marker}, the server closes, or {@code timeout} passes. */
 	String readUntilClosedOr(String marker, Duration timeout) throws IOException {
 		ByteArrayOutputStream received = new ByteArrayOutputStream();

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -14,9 +15,15 @@ import java.time.Duration;
  * One HTTP/1.1 keep-alive connection over a plain socket that never retries: each request is
  * written once and whatever comes back (or does not) is what gets counted. The JDK's HttpClient
  * silently re-sends a GET whose connection closed before an answer, which would hide the very
- * requests a fault-injection run is looking for.
+ * requests a fault-injection run is looking for. Like those clients, it does look, before it
+ * reuses a connection that has been idle a while, whether the server closed it meanwhile (which
+ * RFC 9112 §9.3 lets a server do to an idle connection at any time): a request written onto a
+ * connection the server had already closed never reached it.
  */
 public final class HttpConnection implements Closeable {
+
+	/** How long a connection may stay idle before it is checked for a close by the server. */
+	private static final Duration CHECKED_AFTER_IDLE = Duration.ofMillis(100);
 
 	private final Socket socket;
 
@@ -29,6 +36,9 @@ public final class HttpConnection implements Closeable {
 	private int exchanges;
 
 	private boolean open = true;
+
+	/** When the last response was read in full. */
+	private long idleSinceNanos = System.nanoTime();
 
 	private HttpConnection(Socket socket, String host) throws IOException {
 		this.socket = socket;
@@ -85,6 +95,7 @@ public final class HttpConnection implements Closeable {
 			if (!response.keepAlive()) {
 				close();
 			}
+			this.idleSinceNanos = System.nanoTime();
 			return response;
 		}
 		catch (IOException ex) {
@@ -98,8 +109,38 @@ public final class HttpConnection implements Closeable {
 		return this.exchanges;
 	}
 
+	/**
+	 * Whether the connection can take a request: not closed by this side, and, when it has been
+	 * idle for {@link #CHECKED_AFTER_IDLE} or more, not closed by the server either.
+	 */
 	public boolean isOpen() {
+		if (this.open && System.nanoTime() - this.idleSinceNanos >= CHECKED_AFTER_IDLE.toNanos() && closedByServer()) {
+			close();
+		}
 		return this.open;
+	}
+
+	/** Whether the server has closed its end: the next read would end the stream. */
+	private boolean closedByServer() {
+		try {
+			int timeout = this.socket.getSoTimeout();
+			this.socket.setSoTimeout(1);
+			try {
+				// The end of the stream; or a byte the server sent unasked (a 408, say), which
+				// leaves the connection unusable too.
+				this.in.read();
+				return true;
+			}
+			catch (SocketTimeoutException ex) {
+				return false; // nothing to read: still open
+			}
+			finally {
+				this.socket.setSoTimeout(timeout);
+			}
+		}
+		catch (IOException ex) {
+			return true;
+		}
 	}
 
 	@Override

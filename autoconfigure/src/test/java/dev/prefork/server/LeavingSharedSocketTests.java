@@ -1,0 +1,172 @@
+package dev.prefork.server;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.Socket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+import org.springframework.boot.web.server.GracefulShutdownResult;
+import org.springframework.boot.web.server.Http2;
+import org.springframework.boot.web.server.Shutdown;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A worker JVM of process mode leaving gracefully, as on a recycle or a rolling restart: its
+ * server serves on a listening socket it shares with the other worker JVMs, so it stops
+ * accepting, answers {@code Connection: close} on its busy keep-alive connections, closes its
+ * idle ones cleanly (HTTP/2 ones with {@code GOAWAY}), and reports the drain done only once
+ * none is left: Boot's stop that follows then has nothing to cut.
+ */
+@EnabledOnOs(OS.LINUX)
+class LeavingSharedSocketTests {
+
+	private static final String GET_HELLO = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	@Test
+	void anIdleConnectionIsClosedCleanlyAndABusyOneAnsweredWithConnectionCloseBeforeTheDrainEnds() throws Exception {
+		try (TestServer server = startOnSharedSocket(false);
+				RawHttp idle = new RawHttp(server.port());
+				RawHttp busy = new RawHttp(server.port())) {
+			assertThat(idle.send(GET_HELLO).readResponse().status()).isEqualTo(200);
+			assertThat(busy.send(GET_HELLO).readResponse().status()).isEqualTo(200);
+			AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
+			server.server.shutDownGracefully(result::set);
+
+			List<RawHttp.Response> answers = new ArrayList<>();
+			RawHttp.Response answer;
+			do {
+				Thread.sleep(50);
+				answer = busy.send(GET_HELLO).readResponse();
+				assertThat(answer).as("a request on the busy connection while draining is answered").isNotNull();
+				answers.add(answer);
+			}
+			while (!answer.hasHeader("connection", "close") && answers.size() < 100);
+			assertThat(answers).extracting(RawHttp.Response::status).containsOnly(200);
+			assertThat(answer.hasHeader("connection", "close")).isTrue();
+			assertThat(busy.readsEndOfStream()).isTrue();
+
+			await().atMost(Duration.ofSeconds(10)).until(() -> result.get() != null);
+			assertThat(result.get()).isEqualTo(GracefulShutdownResult.IDLE);
+			idle.soTimeout(1000);
+			assertThat(idle.readsEndOfStream()).as("the idle connection was closed, with a FIN, when the drain ended")
+				.isTrue();
+		}
+	}
+
+	@Test
+	void anHttp2ConnectionIsToldToGoAwayAndItsStreamInFlightStillAnswered() throws Exception {
+		try (TestServer server = startOnSharedSocket(true); H2Client h2 = H2Client.priorKnowledge(server.port())) {
+			assertThat(h2.get("/hello", Map.of()).status()).isEqualTo("200");
+			CompletableFuture<H2Client.Response> blocked = h2.sendAsync(h2.headers("/block"), true);
+			await().until(() -> server.invocations("/block") == 1);
+			AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
+			server.server.shutDownGracefully(result::set);
+
+			await().atMost(Duration.ofSeconds(5)).until(() -> h2.goAwayErrorCode() != null);
+			assertThat(h2.goAwayErrorCode()).as("GOAWAY with NO_ERROR").isZero();
+			assertThat(result.get()).as("still draining: a stream is in flight").isNull();
+			server.release.countDown();
+			H2Client.Response answer = blocked.get(10, TimeUnit.SECONDS);
+			assertThat(answer.status()).as(answer.toString()).isEqualTo("200");
+			assertThat(h2.isClosedWithin(Duration.ofSeconds(10))).isTrue();
+			await().atMost(Duration.ofSeconds(10)).until(() -> result.get() == GracefulShutdownResult.IDLE);
+		}
+	}
+
+	/**
+	 * Clients that send at random within the idle threshold on some connections, and connections
+	 * left idle, while the server drains, for several rounds: every request sent gets a 200, each
+	 * busy connection ends with {@code Connection: close} and each idle one with a clean close,
+	 * and the drain ends only after all of them.
+	 */
+	@Test
+	void busyAndIdleConnectionsAllEndCleanlyWhileRoundsOfDrainsRun() throws Exception {
+		for (int round = 0; round < 3; round++) {
+			try (TestServer server = startOnSharedSocket(false)) {
+				List<RawHttp> idle = new ArrayList<>();
+				for (int i = 0; i < 6; i++) {
+					RawHttp connection = new RawHttp(server.port());
+					assertThat(connection.send(GET_HELLO).readResponse().status()).isEqualTo(200);
+					idle.add(connection);
+				}
+				List<CompletableFuture<String>> busy = new ArrayList<>();
+				for (int i = 0; i < 12; i++) {
+					RawHttp connection = new RawHttp(server.port());
+					busy.add(CompletableFuture.supplyAsync(() -> sendUntilClosed(connection)));
+				}
+				Thread.sleep(ThreadLocalRandom.current().nextInt(300, 1000));
+				AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
+				server.server.shutDownGracefully(result::set);
+				for (CompletableFuture<String> client : busy) {
+					assertThat(client.get(20, TimeUnit.SECONDS)).as("round " + round).isEqualTo("Connection: close");
+				}
+				await().atMost(Duration.ofSeconds(10)).until(() -> result.get() != null);
+				assertThat(result.get()).isEqualTo(GracefulShutdownResult.IDLE);
+				for (RawHttp connection : idle) {
+					connection.soTimeout(1000);
+					assertThat(connection.readsEndOfStream()).as("round " + round + ": idle connection closed").isTrue();
+					connection.close();
+				}
+			}
+		}
+	}
+
+	/**
+	 * {@code GET /hello} with pauses of up to 200 ms (well within the 500 ms after which an idle
+	 * connection of a leaving server is closed) until an answer says {@code Connection: close}.
+	 */
+	private static String sendUntilClosed(RawHttp connection) {
+		try (connection) {
+			for (int sent = 0; sent < 10_000; sent++) {
+				Thread.sleep(ThreadLocalRandom.current().nextInt(200));
+				RawHttp.Response answer = connection.send(GET_HELLO).readResponse();
+				if (answer == null || answer.status() != 200) {
+					return "request " + (sent + 1) + " answered " + ((answer != null) ? answer.statusLine() : "nothing");
+				}
+				if (answer.hasHeader("connection", "close")) {
+					return connection.readsEndOfStream() ? "Connection: close" : "Connection: close, still open";
+				}
+			}
+			return "never closed";
+		}
+		catch (IOException | InterruptedException ex) {
+			return ex.toString();
+		}
+	}
+
+	/**
+	 * A server on a listening socket it was handed, as a worker JVM of process mode is, with a
+	 * graceful shutdown. Its server closes the socket when it stops.
+	 */
+	private static TestServer startOnSharedSocket(boolean http2) throws IOException {
+		Epoll.ensureAvailability(); // loads the native library that makes the socket
+		Socket listening = Socket.newSocketStream();
+		listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+		listening.listen(128);
+		return TestServer.start((factory) -> {
+			factory.setShutdown(Shutdown.GRACEFUL);
+			factory.setInheritedListener(() -> listening);
+			if (http2) {
+				Http2 enabled = new Http2();
+				enabled.setEnabled(true);
+				factory.setHttp2(enabled);
+			}
+		});
+	}
+
+}
