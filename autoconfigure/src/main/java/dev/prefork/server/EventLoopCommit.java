@@ -43,8 +43,9 @@ final class EventLoopCommit {
 
 	Mono<Void> action() {
 		return Mono.create((sink) -> {
-			if (!reachedInTheRequestsCode(sink)) {
-				this.task.continuations().execute(() -> handOver(sink));
+			Send send = new Send(sink);
+			if (!reachedInTheRequestsCode(send)) {
+				this.task.continuations().execute(() -> handOver(send));
 			}
 		});
 	}
@@ -53,7 +54,7 @@ final class EventLoopCommit {
 	void threadLeft() {
 		Pending reached = this.pending.get();
 		if (reached != null && reached.thread() == Thread.currentThread() && this.pending.compareAndSet(reached, null)) {
-			queue(reached.sink());
+			queue(reached.send());
 		}
 	}
 
@@ -70,46 +71,63 @@ final class EventLoopCommit {
 		Thread.State state = reached.thread().getState();
 		if ((state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING)
 				&& this.pending.compareAndSet(reached, null)) {
-			queue(reached.sink());
+			queue(reached.send());
 		}
 	}
 
-	private void handOver(MonoSink<Void> sink) {
-		if (!reachedInTheRequestsCode(sink)) {
-			queue(sink); // run where the continuation completed (RequestTask#continuations), left already
+	private void handOver(Send send) {
+		if (!reachedInTheRequestsCode(send)) {
+			queue(send); // run where the continuation completed (RequestTask#continuations), left already
 		}
 	}
 
 	/** Keeps the action for the calling thread to release as it leaves, if it is in the request's code. */
-	private boolean reachedInTheRequestsCode(MonoSink<Void> sink) {
+	private boolean reachedInTheRequestsCode(Send send) {
 		if (RequestTask.current() != this.task) {
 			return false;
 		}
-		this.pending.set(new Pending(sink, Thread.currentThread(), System.nanoTime()));
+		this.pending.set(new Pending(send, Thread.currentThread(), System.nanoTime()));
 		return true;
 	}
 
-	private void queue(MonoSink<Void> sink) {
+	private void queue(Send send) {
 		try {
 			this.eventLoop.execute(() -> {
 				if (this.operations.isDisposed()) {
-					// The client left: the request ends so, and its pipeline (this action with it) is
-					// cancelled; Spring releases the body. An error only if it had ended otherwise.
-					if (!this.task.cancelBecauseTheClientLeft()) {
-						sink.error(new RequestAnsweredException());
+					// The client left: the request ends so, and its pipeline is cancelled, this action
+					// with it when the answer was subscribed there (Spring then releases the body).
+					// Code that subscribed to the write apart, as blocking code waiting for it does,
+					// hears that it failed (and the body is released as on any failed write).
+					this.task.cancel();
+					if (!send.cancelled) {
+						send.sink.error(new RequestAnsweredException());
 					}
 				}
 				else {
-					sink.success();
+					send.sink.success();
 				}
 			});
 		}
 		catch (RejectedExecutionException ex) {
-			sink.error(new RequestAnsweredException()); // the loops have stopped, and the connection with them
+			send.sink.error(new RequestAnsweredException()); // the loops have stopped, and the connection with them
 		}
 	}
 
-	private record Pending(MonoSink<Void> sink, Thread thread, long reachedNanos) {
+	private record Pending(Send send, Thread thread, long reachedNanos) {
+	}
+
+	/** The action's sink, and whether its subscriber cancelled it. */
+	private static final class Send {
+
+		final MonoSink<Void> sink;
+
+		volatile boolean cancelled;
+
+		Send(MonoSink<Void> sink) {
+			this.sink = sink;
+			sink.onCancel(() -> this.cancelled = true);
+		}
+
 	}
 
 }

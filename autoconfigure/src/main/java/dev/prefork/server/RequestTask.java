@@ -257,15 +257,6 @@ final class RequestTask implements Runnable {
 		}
 	}
 
-	/**
-	 * Ends the request as one whose client left.
-	 * @return whether its pipeline was cancelled with it (not if it had ended otherwise before)
-	 */
-	boolean cancelBecauseTheClientLeft() {
-		cancel();
-		return this.subscriber.isDisposed();
-	}
-
 	/** Completes when the request's connection closes (never when it has none). */
 	Mono<Void> connectionClosed() {
 		return (this.request instanceof Connection connection) ? connection.onDispose() : Mono.never();

@@ -3,11 +3,15 @@ package dev.prefork.server;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.client.HttpClient;
@@ -29,7 +33,40 @@ class SingleBufferResponseTests {
 
 	private static final Map<String, String> COMMIT_ACTION_THREAD = new ConcurrentHashMap<>();
 
+	/** The request to {@code /blocks-on-its-write-while-the-client-leaves} is being committed. */
+	private static volatile CountDownLatch entered = new CountDownLatch(1);
+
+	/** The test has seen the client's reset of that request. */
+	private static volatile CountDownLatch clientLeft = new CountDownLatch(1);
+
+	/** How its wait for its own write ended, and after how long. */
+	private static volatile CompletableFuture<String> writeWaitEnded = new CompletableFuture<>();
+
 	private static final HttpHandler HANDLER = (request, response) -> {
+		if (request.getPath().value().equals("/blocks-on-its-write-while-the-client-leaves")) {
+			// Blocking code waiting for its own write, whose client resets the stream while the
+			// commit is under way (held here, in a commit action of the application's).
+			response.beforeCommit(() -> Mono.fromRunnable(() -> {
+				entered.countDown();
+				try {
+					clientLeft.await(10, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}));
+			long began = System.nanoTime();
+			try {
+				response.writeWith(Mono.just(response.bufferFactory().wrap("late".getBytes(StandardCharsets.UTF_8))))
+					.block(Duration.ofSeconds(30));
+				writeWaitEnded.complete("written, after " + Duration.ofNanos(System.nanoTime() - began).toMillis() + " ms");
+			}
+			catch (RuntimeException ex) {
+				writeWaitEnded.complete(ex.getClass().getSimpleName() + ", after "
+						+ Duration.ofNanos(System.nanoTime() - began).toMillis() + " ms");
+			}
+			return Mono.empty();
+		}
 		if (request.getPath().value().equals("/empty")) {
 			return response.writeWith(Mono.empty());
 		}
@@ -91,6 +128,38 @@ class SingleBufferResponseTests {
 					.isLessThan(Duration.ofSeconds(5));
 			}
 			await().until(() -> server.arbiter().getWorkers().stream().allMatch((worker) -> worker.getInFlight() == 0));
+		}
+	}
+
+	@Test
+	void codeThatBlocksOnItsOwnWriteWhileTheClientResetsTheStreamIsToldItFailed() {
+		// The operations are disposed when the write reaches the loop: nothing is sent, and the
+		// code waiting for the write must hear it failed rather than wait out its 30 s.
+		try (TestServer server = TestServer.start(HTTP2, HANDLER)) {
+			HttpClient client = HttpClient.create().protocol(HttpProtocol.H2C).host("127.0.0.1").port(server.port());
+			for (int i = 0; i < 3; i++) {
+				entered = new CountDownLatch(1);
+				clientLeft = new CountDownLatch(1);
+				writeWaitEnded = new CompletableFuture<>();
+				long goneBefore = server.server.getRequestOutcomes().getClientGone();
+				Disposable request = client.get()
+					.uri("/blocks-on-its-write-while-the-client-leaves")
+					.responseContent()
+					.aggregate()
+					.asString()
+					.subscribe();
+				await().until(() -> entered.getCount() == 0);
+				request.dispose(); // RST_STREAM
+				await().until(() -> server.server.getRequestOutcomes().getClientGone() > goneBefore);
+				clientLeft.countDown();
+				assertThat(writeWaitEnded).succeedsWithin(Duration.ofSeconds(10))
+					.asString()
+					.startsWith(RequestAnsweredException.class.getSimpleName());
+				await().until(() -> server.arbiter().getWorkers().stream().allMatch((worker) -> worker.getInFlight() == 0));
+			}
+			// The connection still serves.
+			assertThat(client.get().uri("/with-length").responseContent().aggregate().asString().block())
+				.isEqualTo("hello");
 		}
 	}
 
