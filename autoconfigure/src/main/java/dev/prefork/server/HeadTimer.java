@@ -48,7 +48,7 @@ final class HeadTimer extends ChannelInboundHandlerAdapter {
 	/** The connection takes no more requests, so there is no next head to wait for. */
 	private boolean stopped;
 
-	/** Reads of bytes so far: whether any came between two looks at the connection. */
+	/** Reads of the connection's bytes (decrypted ones, over TLS) so far. */
 	private long reads;
 
 	private @Nullable ScheduledFuture<?> timer;

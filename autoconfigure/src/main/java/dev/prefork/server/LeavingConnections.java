@@ -4,120 +4,178 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ServerChannel;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.util.AttributeKey;
+import io.netty.handler.ssl.AbstractSniHandler;
+import io.netty.handler.ssl.SslHandler;
 
 /**
  * The open connections of a worker JVM of process mode, so that it can leave without cutting a
- * request off. While it drains, each connection is closed by its own event loop, in the way its
- * protocol makes safe:
+ * request or a response off. While it drains, each connection is closed by its own event loop, in
+ * the way its protocol makes safe:
  * <ul>
  * <li>HTTP/1.1: a connection busy with a request is answered with {@code Connection: close} and
  * closes itself; so does one whose client sends again within {@link #IDLE_NANOS}, as a busy
- * client does. One that stays between requests that long (no head arriving, no response owed,
- * no byte read, as its {@link HeadTimer} sees it) is closed: its event loop has read whatever had
- * reached the socket meanwhile, so only a request that crosses the close on the wire can meet it
- * (the race RFC 9112 §9.3.1 has clients retry), never one that had reached the server unread.
+ * client does. One that stays idle that long is closed: between requests (no head arriving, no
+ * response owed, as its {@link HeadTimer} sees it; over TLS no record arriving either), every byte
+ * of its last response written to the socket, and not a byte read. Its event loop has
+ * then read whatever had reached the socket meanwhile, so only a request that crosses the close
+ * on the wire can meet it (the race RFC 9112 §9.3.1 has clients retry), never one that had
+ * reached the server unread.
  * <li>HTTP/2: told {@code GOAWAY} at once, so that its client knows which streams were taken and
- * sends the next ones elsewhere; closed once the streams it has are answered.
- * <li>A WebSocket is closed by its own close handshake, which draining starts.
+ * sends the next ones elsewhere; closed once the streams it has are answered and written.
+ * <li>WebSocket: closed by its own close handshake, which draining starts; its session counts as
+ * a request in flight, so the drain waits for it without waiting for the connection.
  * </ul>
- * Connections still negotiating TLS are left as they are.
+ * A connection still negotiating (TLS with ALPN) is waited for: it becomes one of the above.
  */
 final class LeavingConnections {
 
 	/** How long a kept-alive connection must stay idle before leaving closes it. */
 	static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-	/** Since when a connection has been between requests, and its read count then. */
-	private static final AttributeKey<Idle> IDLE = AttributeKey.valueOf("prefork.idle");
+	/** How often at most the connections are looked at while draining. */
+	private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-	private static final AttributeKey<Boolean> GOING_AWAY = AttributeKey.valueOf("prefork.goingAway");
+	private static final String WATCH = "prefork.leavingWatch";
 
 	private final Set<Channel> open = ConcurrentHashMap.newKeySet();
+
+	private volatile long lastSweepNanos;
 
 	/** Tracks a connection until it closes; HTTP/2 stream channels are not connections. */
 	void add(Channel channel) {
 		if (channel.parent() instanceof ServerChannel && this.open.add(channel)) {
+			// First: it sees the bytes as they arrive, before TLS makes anything of them.
+			channel.pipeline().addFirst(WATCH, new Watch(isTls(channel)));
 			channel.closeFuture().addListener((closed) -> this.open.remove(channel));
 		}
 	}
 
-	/**
-	 * Whether every HTTP connection has closed. The others (WebSockets, whose sessions count as
-	 * requests in flight; TLS still negotiating) are closed when the server stops.
-	 */
+	/** Whether every connection has closed, but WebSockets (see above). */
 	boolean allClosed() {
-		return this.open.stream().noneMatch(LeavingConnections::isHttp);
+		return this.open.stream().allMatch(LeavingConnections::isWebSocket);
 	}
 
-	private static boolean isHttp(Channel channel) {
-		return channel.pipeline().get(HeadTimer.class) != null
-				|| channel.pipeline().get(Http2ConnectionHandler.class) != null;
-	}
-
-	/** One sweep: each connection closed if it can be now (see above), on its own event loop. */
+	/** Each connection closed if it can be now (see above), on its own event loop. */
 	void closeIdle() {
-		for (Channel channel : this.open) {
-			channel.eventLoop().execute(() -> closeIfIdle(channel));
-		}
-	}
-
-	private static void closeIfIdle(Channel channel) {
-		if (!channel.isActive()) {
-			return;
-		}
-		HeadTimer http11 = channel.pipeline().get(HeadTimer.class);
-		if (http11 != null) {
-			closeIfIdle(channel, http11);
-			return;
-		}
-		Http2ConnectionHandler http2 = channel.pipeline().get(Http2ConnectionHandler.class);
-		if (http2 != null) {
-			goAway(channel, http2);
-		}
-	}
-
-	private static void closeIfIdle(Channel channel, HeadTimer http11) {
-		if (!http11.betweenRequests()) {
-			channel.attr(IDLE).set(null);
-			return;
-		}
-		Idle idle = channel.attr(IDLE).get();
 		long now = System.nanoTime();
-		if (idle == null || idle.reads() != http11.reads()) {
-			channel.attr(IDLE).set(new Idle(http11.reads(), now));
+		if (now - this.lastSweepNanos < SWEEP_NANOS) {
+			return;
 		}
-		else if (now - idle.sinceNanos() >= IDLE_NANOS) {
-			closeAfterWhatIsQueued(channel);
-		}
-	}
-
-	/**
-	 * {@code GOAWAY} first, then the close once no stream is left: a close at once would reset the
-	 * streams still being answered.
-	 */
-	private static void goAway(Channel channel, Http2ConnectionHandler http2) {
-		if (channel.attr(GOING_AWAY).setIfAbsent(Boolean.TRUE) == null) {
-			channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
-		}
-		else if (http2.connection().numActiveStreams() == 0) {
-			closeAfterWhatIsQueued(channel);
+		this.lastSweepNanos = now;
+		for (Channel channel : this.open) {
+			Watch watch = (Watch) channel.pipeline().get(WATCH);
+			if (watch != null && !isWebSocket(channel)) {
+				channel.eventLoop().execute(() -> watch.closeIfIdle(channel));
+			}
 		}
 	}
 
-	/** Closes after what is still queued to be written, the last response included. */
-	private static void closeAfterWhatIsQueued(Channel channel) {
-		channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+	/** TLS, or its SNI handler, which becomes TLS once it has read the client's hello. */
+	private static boolean isTls(Channel channel) {
+		return channel.pipeline().get(SslHandler.class) != null || channel.pipeline().get(AbstractSniHandler.class) != null;
 	}
 
-	private record Idle(long reads, long sinceNanos) {
+	private static boolean isWebSocket(Channel channel) {
+		return channel.pipeline().get(WebSocketFrameDecoder.class) != null;
+	}
+
+	/** Whether every byte given to the connection has been written to its socket. */
+	private static boolean everythingWritten(Channel channel) {
+		// The channel's own buffer: what the codec and TLS have made of the responses, unflushed too.
+		ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+		return buffer == null || buffer.totalPendingWriteBytes() == 0;
+	}
+
+	/** A connection's bytes read so far, and what the sweeps have seen of it; event-loop confined. */
+	private static final class Watch extends ChannelInboundHandlerAdapter {
+
+		private final boolean tls;
+
+		private long reads;
+
+		/** Over TLS: the last bytes read made no plain bytes yet (a record not yet whole). */
+		private boolean partialRecord;
+
+		/** The read count when the connection was last seen idle, or -1. */
+		private long idleAtReads = -1;
+
+		private long idleSinceNanos;
+
+		private boolean goneAway;
+
+		private boolean closing;
+
+		Watch(boolean tls) {
+			this.tls = tls;
+		}
+
+		@Override
+		public void channelRead(ChannelHandlerContext ctx, Object msg) {
+			this.reads++;
+			HeadTimer http11 = this.tls ? ctx.pipeline().get(HeadTimer.class) : null;
+			if (http11 == null) {
+				ctx.fireChannelRead(msg);
+				return;
+			}
+			// TLS hands on what a record holds as soon as it is whole, within this call.
+			long plainReads = http11.reads();
+			ctx.fireChannelRead(msg);
+			this.partialRecord = http11.reads() == plainReads;
+		}
+
+		void closeIfIdle(Channel channel) {
+			if (this.closing || !channel.isActive()) {
+				return;
+			}
+			HeadTimer http11 = channel.pipeline().get(HeadTimer.class);
+			Http2ConnectionHandler http2 = channel.pipeline().get(Http2ConnectionHandler.class);
+			if (http11 != null) {
+				closeIfIdle(channel, http11.betweenRequests() && !this.partialRecord && everythingWritten(channel));
+			}
+			else if (http2 != null) {
+				goAway(channel, http2);
+			}
+		}
+
+		private void closeIfIdle(Channel channel, boolean idle) {
+			long now = System.nanoTime();
+			if (!idle) {
+				this.idleAtReads = -1;
+			}
+			else if (this.idleAtReads != this.reads) {
+				this.idleAtReads = this.reads;
+				this.idleSinceNanos = now;
+			}
+			else if (now - this.idleSinceNanos >= IDLE_NANOS) {
+				this.closing = true;
+				channel.close();
+			}
+		}
+
+		/**
+		 * {@code GOAWAY} first, then the close once no stream is left: a close at once would
+		 * reset the streams still being answered.
+		 */
+		private void goAway(Channel channel, Http2ConnectionHandler http2) {
+			if (!this.goneAway) {
+				this.goneAway = true;
+				channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+			}
+			else if (http2.connection().numActiveStreams() == 0 && everythingWritten(channel)) {
+				this.closing = true;
+				channel.close();
+			}
+		}
+
 	}
 
 }

@@ -3,6 +3,8 @@ package dev.prefork.server;
 import java.util.List;
 import java.util.function.BiFunction;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
@@ -58,6 +60,12 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 				return;
 			}
 			if (this.closingConnections) {
+				if (isWebSocketHandshake(request)) {
+					// A session now would outlive the drain, or be cut by it: the client can open
+					// it on another worker JVM.
+					task.refuseShuttingDown();
+					return;
+				}
 				response.keepAlive(false);
 			}
 			if (!admit(task, request)) {
@@ -66,6 +74,10 @@ final class RequestDispatcher implements BiFunction<HttpServerRequest, HttpServe
 			}
 			sink.onCancel(task::cancel);
 		});
+	}
+
+	private static boolean isWebSocketHandshake(HttpServerRequest request) {
+		return request.requestHeaders().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
 	}
 
 	private boolean admit(RequestTask task, HttpServerRequest request) {

@@ -1,22 +1,28 @@
 package dev.prefork.server;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Socket;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.web.server.GracefulShutdownResult;
 import org.springframework.boot.web.server.Http2;
@@ -88,6 +94,68 @@ class LeavingSharedSocketTests {
 		}
 	}
 
+	@Test
+	void aLargeAnswerStillBeingWrittenToASlowClientIsNeitherCutNorClosedBeforeItsNextRequest() throws Exception {
+		try (TestServer server = startOnSharedSocket(false); java.net.Socket socket = new java.net.Socket()) {
+			socket.setReceiveBufferSize(16 * 1024);
+			socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), 5000);
+			RawHttp client = new RawHttp(socket);
+			int bytes = 16_000_000;
+			client.send("GET /big?bytes=" + bytes + " HTTP/1.1\r\nHost: x\r\n\r\n");
+			AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
+			assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200");
+			server.server.shutDownGracefully(result::set);
+			Thread.sleep(1500); // the client stops reading for a while, as over a slow mobile link
+			assertThat(result.get()).as("still draining: the answer is not written yet").isNull();
+			assertThat(socket.getInputStream().readNBytes(bytes)).hasSize(bytes);
+			// The answer did not say it would close: a keep-alive client reuses the connection at once.
+			RawHttp.Response next = client.send(GET_HELLO).readResponse();
+			assertThat(next).as("the request sent as the answer ended is answered").isNotNull();
+			assertThat(next.status()).isEqualTo(200);
+			assertThat(next.hasHeader("connection", "close")).isTrue();
+			await().atMost(Duration.ofSeconds(10)).until(() -> result.get() == GracefulShutdownResult.IDLE);
+		}
+	}
+
+	@Test
+	void aWebSocketHandshakeWhileDrainingIsRefusedSoThatTheClientOpensItOnAnotherWorker() throws Exception {
+		try (TestServer server = startOnSharedSocket(false); RawHttp client = new RawHttp(server.port())) {
+			assertThat(client.send(GET_HELLO).readResponse().status()).isEqualTo(200);
+			AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
+			server.server.shutDownGracefully(result::set);
+			RawHttp.Response refused = client.send("GET /hello HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+					+ "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+					+ "Sec-WebSocket-Version: 13\r\n\r\n").readResponse();
+			assertThat(refused.status()).isEqualTo(503);
+			assertThat(refused.hasHeader("connection", "close")).isTrue();
+			assertThat(client.readsEndOfStream()).isTrue();
+			await().atMost(Duration.ofSeconds(10)).until(() -> result.get() == GracefulShutdownResult.IDLE);
+		}
+	}
+
+	/**
+	 * Over TLS the bytes of a record mean nothing until it is whole: the idle clock must count
+	 * them as they arrive, or a request whose record straddles the idle threshold is cut off.
+	 */
+	@Test
+	void aTlsRequestWhoseRecordArrivesInTwoPartsAcrossTheIdleThresholdIsServed(@TempDir Path directory)
+			throws Exception {
+		TestCertificate certificate = TestCertificate.create(directory);
+		try (TestServer server = startOnSharedSocket(false, certificate);
+				SplittingProxy proxy = new SplittingProxy(server.port());
+				RawHttp client = new RawHttp(certificate.connect(proxy.port(), "http/1.1"))) {
+			assertThat(client.send(GET_HELLO).readResponse().status()).isEqualTo(200);
+			server.server.shutDownGracefully((result) -> {
+			});
+			Thread.sleep(300);
+			proxy.holdBackTheRestOfTheNextWrite(10, Duration.ofMillis(700));
+			RawHttp.Response answer = client.send(GET_HELLO).readResponse();
+			assertThat(answer).as("answered, not cut off").isNotNull();
+			assertThat(answer.status()).isEqualTo(200);
+			assertThat(answer.hasHeader("connection", "close")).isTrue();
+		}
+	}
+
 	/**
 	 * Clients that send at random within the idle threshold on some connections, and connections
 	 * left idle, while the server drains, for several rounds: every request sent gets a 200, each
@@ -149,11 +217,25 @@ class LeavingSharedSocketTests {
 		}
 	}
 
+	/** The head of a response, read byte by byte so that none of its body is taken. */
+	private static String readHead(InputStream in) throws IOException {
+		StringBuilder head = new StringBuilder();
+		int b;
+		while (!head.toString().endsWith("\r\n\r\n") && (b = in.read()) != -1) {
+			head.append((char) b);
+		}
+		return head.toString();
+	}
+
 	/**
 	 * A server on a listening socket it was handed, as a worker JVM of process mode is, with a
 	 * graceful shutdown. Its server closes the socket when it stops.
 	 */
 	private static TestServer startOnSharedSocket(boolean http2) throws IOException {
+		return startOnSharedSocket(http2, null);
+	}
+
+	private static TestServer startOnSharedSocket(boolean http2, @Nullable TestCertificate tls) throws IOException {
 		Epoll.ensureAvailability(); // loads the native library that makes the socket
 		Socket listening = Socket.newSocketStream();
 		listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -161,12 +243,98 @@ class LeavingSharedSocketTests {
 		return TestServer.start((factory) -> {
 			factory.setShutdown(Shutdown.GRACEFUL);
 			factory.setInheritedListener(() -> listening);
+			if (tls != null) {
+				factory.setSsl(tls.ssl());
+			}
 			if (http2) {
 				Http2 enabled = new Http2();
 				enabled.setEnabled(true);
 				factory.setHttp2(enabled);
 			}
 		});
+	}
+
+	/**
+	 * Relays one connection to the server, byte for byte; told to, it passes on only the first
+	 * bytes of the client's next write, and the rest after a pause.
+	 */
+	private static final class SplittingProxy implements AutoCloseable {
+
+		private final ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+
+		private final List<java.net.Socket> sockets = new CopyOnWriteArrayList<>();
+
+		private volatile int firstBytes = -1;
+
+		private volatile Duration pause = Duration.ZERO;
+
+		SplittingProxy(int serverPort) throws IOException {
+			daemon(() -> {
+				try {
+					java.net.Socket client = track(this.listening.accept());
+					java.net.Socket server = track(new java.net.Socket(InetAddress.getLoopbackAddress(), serverPort));
+					relay(server, client, false);
+					relay(client, server, true);
+				}
+				catch (IOException ex) {
+					// closed
+				}
+			});
+		}
+
+		int port() {
+			return this.listening.getLocalPort();
+		}
+
+		void holdBackTheRestOfTheNextWrite(int firstBytes, Duration pause) {
+			this.pause = pause;
+			this.firstBytes = firstBytes;
+		}
+
+		private java.net.Socket track(java.net.Socket socket) throws IOException {
+			socket.setTcpNoDelay(true);
+			this.sockets.add(socket);
+			return socket;
+		}
+
+		private void relay(java.net.Socket from, java.net.Socket to, boolean splitting) {
+			daemon(() -> {
+				byte[] buffer = new byte[64 * 1024];
+				try (from; to) {
+					int read;
+					while ((read = from.getInputStream().read(buffer)) != -1) {
+						int split = splitting ? this.firstBytes : -1;
+						if (split > 0 && split < read) {
+							this.firstBytes = -1;
+							to.getOutputStream().write(buffer, 0, split);
+							Thread.sleep(this.pause.toMillis());
+							to.getOutputStream().write(buffer, split, read - split);
+						}
+						else {
+							to.getOutputStream().write(buffer, 0, read);
+						}
+					}
+				}
+				catch (IOException | InterruptedException ex) {
+					// closed
+				}
+			});
+		}
+
+		private static void daemon(Runnable task) {
+			Thread thread = new Thread(task, "splitting-proxy");
+			thread.setDaemon(true);
+			thread.start();
+		}
+
+		@Override
+		public void close() throws IOException {
+			for (java.net.Socket socket : this.sockets) {
+				socket.close();
+			}
+			this.listening.close();
+		}
+
 	}
 
 }

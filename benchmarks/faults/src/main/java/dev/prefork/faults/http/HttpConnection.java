@@ -112,35 +112,41 @@ public final class HttpConnection implements Closeable {
 	/**
 	 * Whether the connection can take a request: not closed by this side, and, when it has been
 	 * idle for {@link #CHECKED_AFTER_IDLE} or more, not closed by the server either.
+	 * @throws IOException if the server sent bytes nobody asked for (a second answer, a late
+	 * 408): a defect, never taken for a close
 	 */
-	public boolean isOpen() {
+	public boolean isOpen() throws IOException {
 		if (this.open && System.nanoTime() - this.idleSinceNanos >= CHECKED_AFTER_IDLE.toNanos() && closedByServer()) {
 			close();
 		}
 		return this.open;
 	}
 
-	/** Whether the server has closed its end: the next read would end the stream. */
-	private boolean closedByServer() {
+	/** Whether the server has closed its end: the next read ends the stream. */
+	private boolean closedByServer() throws IOException {
+		int timeout = this.socket.getSoTimeout();
+		this.socket.setSoTimeout(1);
+		int read;
 		try {
-			int timeout = this.socket.getSoTimeout();
-			this.socket.setSoTimeout(1);
-			try {
-				// The end of the stream; or a byte the server sent unasked (a 408, say), which
-				// leaves the connection unusable too.
-				this.in.read();
-				return true;
-			}
-			catch (SocketTimeoutException ex) {
-				return false; // nothing to read: still open
-			}
-			finally {
+			read = this.in.read();
+		}
+		catch (SocketTimeoutException ex) {
+			return false; // nothing to read: still open
+		}
+		catch (IOException ex) {
+			close();
+			throw ex; // reset: the server did not close it cleanly
+		}
+		finally {
+			if (this.open) {
 				this.socket.setSoTimeout(timeout);
 			}
 		}
-		catch (IOException ex) {
-			return true;
+		if (read != -1) {
+			close();
+			throw new IOException("the server sent bytes unasked on an idle connection (first: " + read + ")");
 		}
+		return true;
 	}
 
 	@Override
