@@ -9,6 +9,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollTcpInfo;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
@@ -25,7 +27,7 @@ import io.netty.handler.ssl.SslHandler;
  * closes itself; so does one whose client sends again within {@link #IDLE_NANOS}, as a busy
  * client does. One that stays idle that long is closed: between requests (no head arriving, no
  * response owed, as its {@link HeadTimer} sees it; over TLS no record arriving either), every byte
- * of its last response written to the socket, and not a byte read. Its event loop has
+ * of its last response sent by the kernel and acknowledged, and not a byte read. Its event loop has
  * then read whatever had reached the socket meanwhile, so only a request that crosses the close
  * on the wire can meet it (the race RFC 9112 §9.3.1 has clients retry), never one that had
  * reached the server unread.
@@ -34,7 +36,8 @@ import io.netty.handler.ssl.SslHandler;
  * <li>WebSocket: closed by its own close handshake, which draining starts; its session counts as
  * a request in flight, so the drain waits for it without waiting for the connection.
  * </ul>
- * A connection still negotiating (TLS with ALPN) is waited for: it becomes one of the above.
+ * A connection still negotiating TLS is closed once it has read nothing for {@link #IDLE_NANOS}:
+ * no request can have reached it yet.
  */
 final class LeavingConnections {
 
@@ -48,7 +51,7 @@ final class LeavingConnections {
 
 	private final Set<Channel> open = ConcurrentHashMap.newKeySet();
 
-	private volatile long lastSweepNanos;
+	private volatile long lastSweepNanos = System.nanoTime() - SWEEP_NANOS;
 
 	/** Tracks a connection until it closes; HTTP/2 stream channels are not connections. */
 	void add(Channel channel) {
@@ -95,9 +98,27 @@ final class LeavingConnections {
 		return buffer == null || buffer.totalPendingWriteBytes() == 0;
 	}
 
+	/**
+	 * Whether, besides, the kernel has sent it all and had it acknowledged at least
+	 * {@link #IDLE_NANOS} ago: over a slow link the socket's buffer holds megabytes still on their
+	 * way, and a client that reads them all and reuses the connection at once must not meet the
+	 * close behind them.
+	 */
+	private static boolean everythingSent(Channel channel) {
+		if (!everythingWritten(channel)) {
+			return false;
+		}
+		if (!(channel instanceof EpollSocketChannel epoll)) {
+			return true;
+		}
+		EpollTcpInfo sent = epoll.tcpInfo();
+		return sent.unacked() == 0 && sent.lastDataSent() >= TimeUnit.NANOSECONDS.toMillis(IDLE_NANOS);
+	}
+
 	/** A connection's bytes read so far, and what the sweeps have seen of it; event-loop confined. */
 	private static final class Watch extends ChannelInboundHandlerAdapter {
 
+		/** TLS, or its SNI handler, which becomes TLS once it has read the client's hello. */
 		private final boolean tls;
 
 		private long reads;
@@ -122,8 +143,9 @@ final class LeavingConnections {
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
 			this.reads++;
 			HeadTimer http11 = this.tls ? ctx.pipeline().get(HeadTimer.class) : null;
-			if (http11 == null) {
-				ctx.fireChannelRead(msg);
+			SslHandler tls = (http11 != null) ? ctx.pipeline().get(SslHandler.class) : null;
+			if (tls == null || !tls.handshakeFuture().isDone()) {
+				ctx.fireChannelRead(msg); // handshake records make no plain bytes, and need none
 				return;
 			}
 			// TLS hands on what a record holds as soon as it is whole, within this call.
@@ -139,10 +161,13 @@ final class LeavingConnections {
 			HeadTimer http11 = channel.pipeline().get(HeadTimer.class);
 			Http2ConnectionHandler http2 = channel.pipeline().get(Http2ConnectionHandler.class);
 			if (http11 != null) {
-				closeIfIdle(channel, http11.betweenRequests() && !this.partialRecord && everythingWritten(channel));
+				closeIfIdle(channel, http11.betweenRequests() && !this.partialRecord && everythingSent(channel));
 			}
 			else if (http2 != null) {
 				goAway(channel, http2);
+			}
+			else {
+				closeIfIdle(channel, true); // still negotiating TLS: no request can have reached it yet
 			}
 		}
 

@@ -118,6 +118,57 @@ class LeavingSharedSocketTests {
 	}
 
 	@Test
+	void aClientReadingALargeAnswerSlowlyGetsItsNextRequestAnswered() throws Exception {
+		try (TestServer server = startOnSharedSocket(false); java.net.Socket socket = new java.net.Socket()) {
+			socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), 5000);
+			RawHttp client = new RawHttp(socket);
+			int bytes = 4_000_000;
+			client.send("GET /big?bytes=" + bytes + " HTTP/1.1\r\nHost: x\r\n\r\n");
+			assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200");
+			AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
+			server.server.shutDownGracefully(result::set);
+			// A slow link: 32 KB every 15 ms, about 2 MB/s, so that the socket buffers are full of
+			// answer still on its way when the server has handed it all to the kernel.
+			byte[] chunk = new byte[32 * 1024];
+			long received = 0;
+			int read;
+			while (received < bytes
+					&& (read = socket.getInputStream().read(chunk, 0, (int) Math.min(chunk.length, bytes - received))) != -1) {
+				received += read;
+				Thread.sleep(15);
+			}
+			assertThat(received).isEqualTo(bytes);
+			RawHttp.Response next = client.send(GET_HELLO).readResponse();
+			assertThat(next).as("the request sent as the answer ended is answered").isNotNull();
+			assertThat(next.status()).isEqualTo(200);
+			await().atMost(Duration.ofSeconds(10)).until(() -> result.get() == GracefulShutdownResult.IDLE);
+		}
+	}
+
+	/**
+	 * A TLS connection that has sent nothing yet (a browser's preconnect, a pool warmed up), or
+	 * whose handshake stalls, holds no request: it neither holds the drain for long nor keeps
+	 * the server from leaving.
+	 */
+	@Test
+	void tlsConnectionsWithoutARequestDoNotHoldTheDrain(@TempDir Path directory) throws Exception {
+		TestCertificate certificate = TestCertificate.create(directory);
+		try (TestServer server = startOnSharedSocket(false, certificate);
+				javax.net.ssl.SSLSocket preconnected = certificate.connect(server.port(), "http/1.1");
+				java.net.Socket stalled = new java.net.Socket(InetAddress.getLoopbackAddress(), server.port())) {
+			stalled.getOutputStream().write(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01 }); // a ClientHello begun
+			Thread.sleep(200);
+			AtomicReference<GracefulShutdownResult> result = new AtomicReference<>();
+			long began = System.nanoTime();
+			server.server.shutDownGracefully(result::set);
+			await().atMost(Duration.ofSeconds(8)).until(() -> result.get() != null);
+			assertThat(result.get()).isEqualTo(GracefulShutdownResult.IDLE);
+			assertThat(Duration.ofNanos(System.nanoTime() - began)).as("well within the 10 s TLS handshake timeout")
+				.isLessThan(Duration.ofSeconds(5));
+		}
+	}
+
+	@Test
 	void aWebSocketHandshakeWhileDrainingIsRefusedSoThatTheClientOpensItOnAnotherWorker() throws Exception {
 		try (TestServer server = startOnSharedSocket(false); RawHttp client = new RawHttp(server.port())) {
 			assertThat(client.send(GET_HELLO).readResponse().status()).isEqualTo(200);
