@@ -56,8 +56,6 @@ final class LeavingConnections {
 	/** Tracks a connection until it closes; HTTP/2 stream channels are not connections. */
 	void add(Channel channel) {
 		if (channel.parent() instanceof ServerChannel && this.open.add(channel)) {
-			// First: it sees the bytes as they arrive, before TLS makes anything of them.
-			channel.pipeline().addFirst(WATCH, new Watch(isTls(channel)));
 			channel.closeFuture().addListener((closed) -> this.open.remove(channel));
 		}
 	}
@@ -75,11 +73,24 @@ final class LeavingConnections {
 		}
 		this.lastSweepNanos = now;
 		for (Channel channel : this.open) {
-			Watch watch = (Watch) channel.pipeline().get(WATCH);
-			if (watch != null && !isWebSocket(channel)) {
-				channel.eventLoop().execute(() -> watch.closeIfIdle(channel));
+			if (!isWebSocket(channel)) {
+				channel.eventLoop().execute(() -> watch(channel).closeIfIdle(channel));
 			}
 		}
+	}
+
+	/**
+	 * The connection's watch, added by the first sweep: only a leaving server counts reads, so
+	 * serving pays nothing for it. First in the pipeline, it sees the bytes as they arrive,
+	 * before TLS makes anything of them.
+	 */
+	private static Watch watch(Channel channel) {
+		Watch watch = (Watch) channel.pipeline().get(WATCH);
+		if (watch == null) {
+			watch = new Watch(isTls(channel));
+			channel.pipeline().addFirst(WATCH, watch);
+		}
+		return watch;
 	}
 
 	/** TLS, or its SNI handler, which becomes TLS once it has read the client's hello. */
@@ -118,7 +129,6 @@ final class LeavingConnections {
 	/** A connection's bytes read so far, and what the sweeps have seen of it; event-loop confined. */
 	private static final class Watch extends ChannelInboundHandlerAdapter {
 
-		/** TLS, or its SNI handler, which becomes TLS once it has read the client's hello. */
 		private final boolean tls;
 
 		private long reads;
@@ -161,17 +171,17 @@ final class LeavingConnections {
 			HeadTimer http11 = channel.pipeline().get(HeadTimer.class);
 			Http2ConnectionHandler http2 = channel.pipeline().get(Http2ConnectionHandler.class);
 			if (http11 != null) {
-				closeIfIdle(channel, http11.betweenRequests() && !this.partialRecord && everythingSent(channel));
+				closeOnceIdleLongEnough(channel, http11.betweenRequests() && !this.partialRecord && everythingSent(channel));
 			}
 			else if (http2 != null) {
 				goAway(channel, http2);
 			}
 			else {
-				closeIfIdle(channel, true); // still negotiating TLS: no request can have reached it yet
+				closeOnceIdleLongEnough(channel, true); // still negotiating TLS: no request can have reached it yet
 			}
 		}
 
-		private void closeIfIdle(Channel channel, boolean idle) {
+		private void closeOnceIdleLongEnough(Channel channel, boolean idle) {
 			long now = System.nanoTime();
 			if (!idle) {
 				this.idleAtReads = -1;

@@ -15,8 +15,8 @@ import java.time.Duration;
  * One HTTP/1.1 keep-alive connection over a plain socket that never retries: each request is
  * written once and whatever comes back (or does not) is what gets counted. The JDK's HttpClient
  * silently re-sends a GET whose connection closed before an answer, which would hide the very
- * requests a fault-injection run is looking for. Like those clients, it does look, before it
- * reuses a connection that has been idle a while, whether the server closed it meanwhile (which
+ * requests a fault-injection run is looking for. It does look, before it reuses a connection
+ * that has been idle a while, whether the server closed it meanwhile (which
  * RFC 9112 §9.3 lets a server do to an idle connection at any time): a request written onto a
  * connection the server had already closed never reached it.
  */
