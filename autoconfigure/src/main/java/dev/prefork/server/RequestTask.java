@@ -362,6 +362,7 @@ final class RequestTask implements Runnable {
 	private void exit() {
 		CURRENT.remove();
 		this.runners.exit();
+		this.worker.releaseCallingThread(); // before the send below: its answer may bring the next request
 		EventLoopCommit commit = this.eventLoopCommit;
 		if (commit != null) {
 			commit.threadLeft();
@@ -390,6 +391,9 @@ final class RequestTask implements Runnable {
 		this.committed = true;
 		releaseReservation();
 		this.worker.requestCommitted();
+		if (CURRENT.get() == this) {
+			this.worker.releaseCallingThread(); // it writes the answer now, which may bring the next request
+		}
 		return true;
 	}
 

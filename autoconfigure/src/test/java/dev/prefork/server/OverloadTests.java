@@ -4,7 +4,13 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -117,6 +123,44 @@ class OverloadTests {
 			}
 			assertThat(statuses).as("statuses of pairs of requests sent together to two idle threads")
 				.containsOnlyKeys(200);
+		}
+	}
+
+	@Test
+	void keepAliveClientsSendingTheirNextRequestAsEachAnswerArrivesAreNeverRefused() throws Exception {
+		// As many connections as the worker admits (two threads, two places in the queue), each
+		// sending its next request as soon as its answer is read: none is refused.
+		try (TestServer server = TestServer.start((factory) -> {
+			factory.setWorkers(1);
+			factory.setThreads(2);
+			factory.setQueueCapacity(2);
+		})) {
+			ExecutorService clients = Executors.newFixedThreadPool(4);
+			try {
+				long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+				List<Future<Map<Integer, Integer>>> counted = new ArrayList<>();
+				for (int i = 0; i < 4; i++) {
+					counted.add(clients.submit(() -> {
+						Map<Integer, Integer> statuses = new TreeMap<>();
+						try (RawHttp connection = new RawHttp(server.port())) {
+							while (System.nanoTime() < deadline) {
+								connection.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n");
+								statuses.merge(connection.readResponse().status(), 1, Integer::sum);
+							}
+						}
+						return statuses;
+					}));
+				}
+				Map<Integer, Integer> statuses = new TreeMap<>();
+				for (Future<Map<Integer, Integer>> client : counted) {
+					client.get(30, TimeUnit.SECONDS).forEach((status, count) -> statuses.merge(status, count, Integer::sum));
+				}
+				assertThat(statuses).as("statuses of 3 s of back-to-back requests on as many connections as admitted")
+					.containsOnlyKeys(200);
+			}
+			finally {
+				clients.shutdownNow();
+			}
 		}
 	}
 
