@@ -821,7 +821,12 @@ public final class Worker {
 			if (task instanceof RequestTask) {
 				Worker.this.waiting.decrementAndGet();
 			}
-			LEFT_REQUEST.get()[0] = false;
+			boolean[] left = LEFT_REQUEST.get();
+			if (left[0]) {
+				// Only taskFinished() clears it: should a task ever end without it, its count goes too.
+				left[0] = false;
+				Worker.this.finishing.decrementAndGet();
+			}
 			Worker.this.busy.incrementAndGet();
 			Worker.this.heartbeat.beat();
 		}
