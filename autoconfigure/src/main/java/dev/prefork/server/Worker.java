@@ -821,12 +821,7 @@ public final class Worker {
 			if (task instanceof RequestTask) {
 				Worker.this.waiting.decrementAndGet();
 			}
-			boolean[] left = LEFT_REQUEST.get();
-			if (left[0]) {
-				// Only taskFinished() clears it: should a task ever end without it, its count goes too.
-				left[0] = false;
-				Worker.this.finishing.decrementAndGet();
-			}
+			endFinishing(); // done by taskFinished() already; should a task ever end without it, the count goes here
 			Worker.this.busy.incrementAndGet();
 			Worker.this.heartbeat.beat();
 		}
@@ -835,10 +830,15 @@ public final class Worker {
 		public void taskFinished() {
 			Worker.this.heartbeat.beat();
 			Worker.this.busy.decrementAndGet();
+			endFinishing(); // after busy: see atWork()
+		}
+
+		/** The calling thread no longer counts among the finishing ones, if it did. */
+		private void endFinishing() {
 			boolean[] left = LEFT_REQUEST.get();
 			if (left[0]) {
 				left[0] = false;
-				Worker.this.finishing.decrementAndGet(); // after busy: see atWork()
+				Worker.this.finishing.decrementAndGet();
 			}
 		}
 

@@ -4,11 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -90,31 +87,15 @@ class Http2StreamBudgetTests {
 				H2Client first = H2Client.priorKnowledge(server.port());
 				H2Client second = H2Client.priorKnowledge(server.port())) {
 			awaitHalfEach(first, second);
-			ExecutorService lanes = Executors.newFixedThreadPool(4);
-			try {
-				long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-				List<Future<Map<String, Integer>>> counted = new ArrayList<>();
-				for (H2Client client : List.of(first, second)) {
-					for (int lane = 0; lane < 2; lane++) {
-						counted.add(lanes.submit(() -> {
-							Map<String, Integer> statuses = new TreeMap<>();
-							while (System.nanoTime() < deadline) {
-								statuses.merge(client.get("/hello", Map.of()).status(), 1, Integer::sum);
-							}
-							return statuses;
-						}));
-					}
+			List<Callable<String>> lanes = new ArrayList<>();
+			for (H2Client client : List.of(first, second)) {
+				for (int lane = 0; lane < 2; lane++) {
+					lanes.add(() -> client.get("/hello", Map.of()).status());
 				}
-				Map<String, Integer> statuses = new TreeMap<>();
-				for (Future<Map<String, Integer>> lane : counted) {
-					lane.get(30, TimeUnit.SECONDS).forEach((status, count) -> statuses.merge(status, count, Integer::sum));
-				}
-				assertThat(statuses).as("statuses of 3 s of back-to-back requests, as many as the server admits")
-					.containsOnlyKeys("200");
 			}
-			finally {
-				lanes.shutdownNow();
-			}
+			assertThat(BackToBack.statuses(Duration.ofSeconds(3), lanes))
+				.as("statuses of 3 s of back-to-back requests, as many as the server admits")
+				.containsOnlyKeys("200");
 			await().atMost(Duration.ofSeconds(5)).until(() -> server.arbiter().getInFlight() == 0);
 		}
 	}

@@ -38,20 +38,7 @@ class KeepAliveAfterRejectionTests {
 			int refused = 0;
 			try {
 				for (int i = 0; i < 200; i++) {
-					try (RawHttp http = new RawHttp(server.port())) {
-						http.soTimeout(5_000);
-						// Both in one write: the second is buffered while the first runs on the only
-						// worker thread, and is refused with 503 if that thread is taken by then.
-						http.send("GET /sleep?ms=1 HTTP/1.1\r\nHost: test\r\n\r\nGET /hello HTTP/1.1\r\nHost: test\r\n\r\n");
-						int first = http.readResponse().status();
-						int second = http.readResponse().status();
-						assertThat(first).isIn(200, 503);
-						assertThat(second).isIn(200, 503);
-						refused += (first == 200 && second == 503) ? 1 : 0;
-						RawHttp.Response third = http.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n").readResponse();
-						assertThat(third).as("answer to the request after a %d, round %d", second, i).isNotNull();
-						assertThat(third.status()).isIn(200, 503);
-					}
+					refused += bufferedRequestRefused(server.port(), i) ? 1 : 0;
 				}
 			}
 			finally {
@@ -59,6 +46,24 @@ class KeepAliveAfterRejectionTests {
 				competitor.join(10_000);
 			}
 			assertThat(refused).as("rounds where the buffered request was refused (the case under test)").isPositive();
+		}
+	}
+
+	/** One round: two requests in one write, then a third; whether the buffered second was refused. */
+	private static boolean bufferedRequestRefused(int port, int round) throws Exception {
+		try (RawHttp http = new RawHttp(port)) {
+			http.soTimeout(5_000);
+			// Both in one write: the second is buffered while the first runs on the only worker
+			// thread, and is refused with 503 if that thread is taken by then.
+			http.send("GET /sleep?ms=1 HTTP/1.1\r\nHost: test\r\n\r\nGET /hello HTTP/1.1\r\nHost: test\r\n\r\n");
+			int first = http.readResponse().status();
+			int second = http.readResponse().status();
+			assertThat(first).isIn(200, 503);
+			assertThat(second).isIn(200, 503);
+			RawHttp.Response third = http.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n").readResponse();
+			assertThat(third).as("answer to the request after a %d, round %d", second, round).isNotNull();
+			assertThat(third.status()).isIn(200, 503);
+			return first == 200 && second == 503;
 		}
 	}
 

@@ -2,15 +2,12 @@ package dev.prefork.server;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -135,31 +132,24 @@ class OverloadTests {
 			factory.setThreads(2);
 			factory.setQueueCapacity(2);
 		})) {
-			ExecutorService clients = Executors.newFixedThreadPool(4);
+			List<RawHttp> connections = new ArrayList<>();
 			try {
-				long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-				List<Future<Map<Integer, Integer>>> counted = new ArrayList<>();
+				List<Callable<Integer>> lanes = new ArrayList<>();
 				for (int i = 0; i < 4; i++) {
-					counted.add(clients.submit(() -> {
-						Map<Integer, Integer> statuses = new TreeMap<>();
-						try (RawHttp connection = new RawHttp(server.port())) {
-							while (System.nanoTime() < deadline) {
-								connection.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n");
-								statuses.merge(connection.readResponse().status(), 1, Integer::sum);
-							}
-						}
-						return statuses;
-					}));
+					RawHttp connection = new RawHttp(server.port());
+					connections.add(connection);
+					lanes.add(() -> connection.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+						.readResponse()
+						.status());
 				}
-				Map<Integer, Integer> statuses = new TreeMap<>();
-				for (Future<Map<Integer, Integer>> client : counted) {
-					client.get(30, TimeUnit.SECONDS).forEach((status, count) -> statuses.merge(status, count, Integer::sum));
-				}
-				assertThat(statuses).as("statuses of 3 s of back-to-back requests on as many connections as admitted")
+				assertThat(BackToBack.statuses(Duration.ofSeconds(3), lanes))
+					.as("statuses of 3 s of back-to-back requests on as many connections as admitted")
 					.containsOnlyKeys(200);
 			}
 			finally {
-				clients.shutdownNow();
+				for (RawHttp connection : connections) {
+					connection.close();
+				}
 			}
 		}
 	}
