@@ -158,14 +158,14 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 					this.commitOnEventLoop = this.task.isHttp2();
 					return getDelegate().writeWith(counted(single));
 				}
-				return getDelegate().writeWith(watched(body));
+				return getDelegate().writeWith(onWorker(watched(body)));
 			});
 		}
 
 		@Override
 		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 			return Mono.defer(() -> this.task.isEnded() ? release(Flux.from(body).concatMap(Flux::from))
-					: getDelegate().writeAndFlushWith(Flux.from(body).map(this::watched)));
+					: getDelegate().writeAndFlushWith(onWorker(Flux.from(body).map(this::watched))));
 		}
 
 		/**
@@ -181,7 +181,7 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 		 * A streamed body tells its request each time it writes, for the stream idle timeout, and
 		 * for the access log how much.
 		 */
-		private Publisher<? extends DataBuffer> watched(Publisher<? extends DataBuffer> body) {
+		private Flux<? extends DataBuffer> watched(Publisher<? extends DataBuffer> body) {
 			if (!this.task.countsBodyBytes()) {
 				return Flux.from(body).doOnNext((buffer) -> this.task.wrote());
 			}
@@ -189,6 +189,17 @@ final class WorkerBoundHttpHandler implements HttpHandler {
 				this.task.wrote();
 				this.task.bodyWritten(buffer.readableByteCount());
 			});
+		}
+
+		/**
+		 * The demand of the connection's event loop passed on on the worker (see
+		 * {@link DemandOnWorker}). Of {@code writeAndFlushWith}'s groups only the outer stream,
+		 * which the application produces; each group is what Spring encoded of one element, and
+		 * a hand-off per group would be one per event. Not a file's chunks either: reading them
+		 * runs no application code.
+		 */
+		private <T> Flux<T> onWorker(Flux<T> stream) {
+			return DemandOnWorker.of(stream, this.task.continuations());
 		}
 
 		@Override
