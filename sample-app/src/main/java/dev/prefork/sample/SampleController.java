@@ -118,6 +118,20 @@ class SampleController {
 			.map((i) -> ServerSentEvent.builder("tick " + i).id(Long.toString(i)).build());
 	}
 
+	/**
+	 * A body of {@code count} rows produced as the client takes them, as rows read from a blocking
+	 * cursor are: after the first batch the connection asks for more from its event loop, and on
+	 * Prefork the rows are still produced on the worker; on the stock server they must leave the
+	 * event loop themselves.
+	 */
+	@GetMapping(path = "/rows", produces = MediaType.TEXT_PLAIN_VALUE)
+	Flux<String> rows(@RequestParam(defaultValue = "1000") int count) {
+		if (count < 1 || count > 1_000_000) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "count must be 1-1000000");
+		}
+		return Flux.range(0, count).map((row) -> "row " + row + "\n").subscribeOn(this.blockingScheduler);
+	}
+
 	/** Names the thread that serves the request. */
 	@GetMapping(path = "/whoami", produces = MediaType.TEXT_PLAIN_VALUE)
 	String whoami() {

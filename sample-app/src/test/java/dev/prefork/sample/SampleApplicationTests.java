@@ -68,6 +68,14 @@ class SampleApplicationTests {
 	}
 
 	@Test
+	void rowsStreamsTheAskedNumberOfRows() throws Exception {
+		HttpResponse<String> response = get("/rows?count=5000"); // many batches of the connection's demand
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.body().lines()).hasSize(5000).startsWith("row 0").endsWith("row 4999");
+		assertThat(get("/rows?count=0").statusCode()).isEqualTo(400);
+	}
+
+	@Test
 	void echoReturnsTheRequestBody() throws Exception {
 		String body = "gunicorn ".repeat(10_000);
 		HttpResponse<String> response = this.client.send(HttpRequest.newBuilder(uri("/echo"))
