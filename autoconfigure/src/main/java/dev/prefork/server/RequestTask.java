@@ -26,7 +26,6 @@ import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.server.HttpServerRequest;
@@ -267,11 +266,11 @@ final class RequestTask implements Runnable {
 		return new DrainingScheduler(this.continuations);
 	}
 
-	/** The {@link #continuations()} as a Reactor scheduler, made once per request. */
+	/** The {@link #continuations()} as a Reactor scheduler, made once per request; see {@link ContinuationScheduler}. */
 	Scheduler scheduler() {
 		Scheduler scheduler = this.scheduler;
 		if (scheduler == null) {
-			scheduler = Schedulers.fromExecutor(this.continuations);
+			scheduler = new ContinuationScheduler(this.continuations);
 			this.scheduler = scheduler;
 		}
 		return scheduler;

@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -25,9 +27,11 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.GracefulShutdownResult;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 
 import dev.prefork.server.PreforkWebServer;
 import dev.prefork.server.Worker;
+import dev.prefork.server.WorkerInitializer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -140,21 +144,49 @@ class WebSocketTests {
 
 	/**
 	 * A worker replaced because it missed its heartbeat takes its sessions with it, closed with
-	 * 1001 as when it is recycled, rather than leaving them open on threads that are gone.
+	 * 1001 as when it is recycled, rather than leaving them open on threads that are gone. Its
+	 * replacement boots slowly here (an initializer of 500 ms), so the clients' answers to the
+	 * 1001 arrive while no worker is left to run the end of their sessions: that ends them, and is
+	 * reported to no uncaught-exception handler (once it was, by Reactor, with a stack trace of a
+	 * rejected task on standard error).
 	 */
 	@Test
 	void aWorkerThatMissesItsHeartbeatClosesItsSessionsWithGoingAway() throws Exception {
-		this.context = new SpringApplicationBuilder(WebSocketApplication.class).run("--server.port=0",
-				"--prefork.workers=1", "--prefork.threads=1", "--prefork.timeout=1s");
-		Session idle = connect("/echo");
-		assertThat(idle.exchange("hello")).contains("prefork-w1-t");
-		Worker worker = server().getArbiter().getWorkers().get(0);
-		Session stuck = connect("/slow");
-		stuck.socket.sendText("4000", true).join(); // holds the only thread past the heartbeat timeout
-		assertThat(idle.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
-		await().atMost(Duration.ofSeconds(10)).until(() -> worker.getWebSockets() == 0);
-		await().atMost(Duration.ofSeconds(10)).until(() -> !server().getArbiter().getWorkers().contains(worker));
-		assertThat(connect("/echo").exchange("after")).startsWith("after on prefork-w1-t");
+		AtomicInteger boots = new AtomicInteger();
+		WorkerInitializer slowReplacement = (workerId) -> {
+			if (boots.incrementAndGet() > 1) {
+				Thread.sleep(500);
+			}
+		};
+		List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+		Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+		Thread.setDefaultUncaughtExceptionHandler((thread, ex) -> uncaught.add(ex));
+		try {
+			this.context = new SpringApplicationBuilder(WebSocketApplication.class)
+				.initializers((GenericApplicationContext context) -> context.registerBean(WorkerInitializer.class,
+						() -> slowReplacement))
+				.run("--server.port=0", "--prefork.workers=1", "--prefork.threads=1", "--prefork.timeout=1s");
+			List<Session> idle = new ArrayList<>();
+			for (int i = 0; i < 8; i++) {
+				Session session = connect("/echo");
+				assertThat(session.exchange("hello")).contains("prefork-w1-t");
+				idle.add(session);
+			}
+			Worker worker = server().getArbiter().getWorkers().get(0);
+			Session stuck = connect("/slow");
+			stuck.socket.sendText("4000", true).join(); // holds the only thread past the heartbeat timeout
+			for (Session session : idle) {
+				assertThat(session.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+			}
+			await().atMost(Duration.ofSeconds(10)).until(() -> worker.getWebSockets() == 0);
+			await().atMost(Duration.ofSeconds(10)).until(() -> !server().getArbiter().getWorkers().contains(worker));
+			await().atMost(Duration.ofSeconds(10)).until(() -> server().getArbiter().getActiveWorkers().size() == 1);
+			assertThat(connect("/echo").exchange("after")).startsWith("after on prefork-w1-t");
+			assertThat(uncaught).isEmpty();
+		}
+		finally {
+			Thread.setDefaultUncaughtExceptionHandler(previous);
+		}
 	}
 
 	/**
