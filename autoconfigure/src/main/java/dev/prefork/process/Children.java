@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -18,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * the parent of every process whose own parent exits, such as what a worker JVM started before it
  * was killed; one of those that exits stays a zombie, holding its pid, until its parent waits for
  * it. Java waits only for the processes it started, so the arbiter waits for the others itself,
- * once a second. Every process it starts goes through {@link #start}: those are Java's to wait
+ * once a second, from its start to its exit. Every process it starts goes through {@link #start}: those are Java's to wait
  * for, and their exit status, which the log reports, must not be taken from under it.
  */
 final class Children {
@@ -31,7 +32,12 @@ final class Children {
 	/** Children Java waits for, until it has, by pid. */
 	private static final Map<Long, Process> STARTED = new ConcurrentHashMap<>();
 
+	private static final long REAP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
 	private final @Nullable NativeWait wait;
+
+	/** When the arbiter's thread, the only caller, next waits for orphans. */
+	private long nextReapNanos = System.nanoTime();
 
 	private Children(@Nullable NativeWait wait) {
 		this.wait = wait;
@@ -70,20 +76,27 @@ final class Children {
 		return new Children(wait);
 	}
 
-	/** Waits for every exited child the arbiter did not start; how many there were. */
-	int reapOrphans() {
+	/**
+	 * Waits for every exited child the arbiter did not start, if a second has passed since it last
+	 * did: the pass over {@code /proc} costs more than the arbiter's tick allows for.
+	 */
+	void reapOrphansIfDue() {
 		NativeWait wait = this.wait;
-		if (wait == null) {
-			return 0;
+		long now = System.nanoTime();
+		if (wait == null || now - this.nextReapNanos < 0) {
+			return;
 		}
+		this.nextReapNanos = now + REAP_INTERVAL_NANOS;
+		int reaped = 0;
 		synchronized (STARTING) {
-			int reaped = 0;
 			for (long zombie : exitedChildren()) {
 				if (!STARTED.containsKey(zombie) && wait.reap(zombie)) {
 					reaped++;
 				}
 			}
-			return reaped;
+		}
+		if (reaped > 0 && logger.isDebugEnabled()) {
+			logger.debug("Waited for " + Counted.of(reaped, "orphaned process") + " that had exited");
 		}
 	}
 

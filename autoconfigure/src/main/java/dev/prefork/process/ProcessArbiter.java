@@ -303,7 +303,13 @@ public final class ProcessArbiter {
 		return 0;
 	}
 
+	/**
+	 * Waits a tick for a command. Every wait of the arbiter's thread goes through here or through
+	 * {@link #quickerIfAsked}, so orphans are waited for in every phase: while a class data cache
+	 * builds, while workers boot, while they serve and while they stop.
+	 */
 	private @Nullable Command poll() {
+		this.children.reapOrphansIfDue();
 		try {
 			return this.commands.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
 		}
@@ -450,10 +456,6 @@ public final class ProcessArbiter {
 				.toList());
 			checkRecycling(now);
 			sendView(now);
-			int reaped = this.children.reapOrphans();
-			if (reaped > 0 && logger.isDebugEnabled()) {
-				logger.debug("Waited for " + Counted.of(reaped, "orphaned process") + " that had exited");
-			}
 		}
 		replaceNext();
 		int serving = (int) this.current.values().stream().filter((w) -> w != this.replacement).count();
@@ -750,6 +752,7 @@ public final class ProcessArbiter {
 
 	/** The stop's deadline, brought forward to a quick stop's if one was asked for meanwhile. */
 	private long quickerIfAsked(long deadline) {
+		this.children.reapOrphansIfDue();
 		for (Command command = this.commands.poll(); command != null; command = this.commands.poll()) {
 			long quick = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUICK_MILLIS);
 			if (command == Command.QUICK_STOP && quick - deadline < 0) {

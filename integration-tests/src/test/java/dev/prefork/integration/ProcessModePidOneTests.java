@@ -2,6 +2,7 @@ package dev.prefork.integration;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class ProcessModePidOneTests {
 			.isTrue();
 		assumeTrue(namespaces, "unshare --pid needs root");
 		try (ArbiterProcess arbiter = ArbiterProcess.startAsPidOne(this.directory, "--prefork.workers=2",
-				"--prefork.threads=2")) {
+				"--prefork.threads=2", "--server.shutdown=graceful", "--spring.lifecycle.timeout-per-shutdown-phase=30s")) {
 			assertThat(arbiter.log()).contains("The arbiter is PID 1: it waits for the orphans its workers leave");
 			for (int round = 0; round < 3; round++) {
 				for (int i = 0; i < 5; i++) {
@@ -59,7 +60,19 @@ class ProcessModePidOneTests {
 					.anyMatch((line) -> line.contains("exit code 137, signal 9"));
 			}
 
+			// While it stops too: orphans left as the stop begins are waited for while a request in
+			// flight keeps the stop going (once, they stayed zombies until the arbiter exited).
+			CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> arbiter.get("/work?ms=8000"));
+			Thread.sleep(500);
+			assertThat(arbiter.get("/orphans?n=20")).isNotNull();
 			arbiter.signal("TERM");
+			await().atMost(Duration.ofSeconds(5)).until(() -> arbiter.log().contains("Shutting down: Arbiter (graceful"));
+			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(arbiter.children())
+				.as("the arbiter's children while it stops: worker JVMs only, and no zombie")
+				.isNotEmpty()
+				.allMatch((child) -> child.command().equals("java") && !child.isZombie()));
+			assertThat(slow).as("the request that keeps the stop going").isNotDone();
+			assertThat(slow.get(30, TimeUnit.SECONDS)).isNotNull();
 			assertThat(arbiter.process().waitFor(60, TimeUnit.SECONDS)).as("arbiter exited").isTrue();
 			assertThat(arbiter.process().exitValue()).isZero();
 			assertThat(arbiter.seen()).noneMatch(ProcessHandle::isAlive);
