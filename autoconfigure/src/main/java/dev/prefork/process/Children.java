@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * the parent of every process whose own parent exits, such as what a worker JVM started before it
  * was killed; one of those that exits stays a zombie, holding its pid, until its parent waits for
  * it. Java waits only for the processes it started, so the arbiter waits for the others itself,
- * once a second, from its start to its exit. Every process it starts goes through {@link #start}: those are Java's to wait
- * for, and their exit status, which the log reports, must not be taken from under it.
+ * once a second, from its start to its exit. Every process it starts goes through
+ * {@link #start}: those are Java's to wait for, and their exit status, which the log reports,
+ * must not be taken from under it.
  */
 final class Children {
 

@@ -266,7 +266,10 @@ final class RequestTask implements Runnable {
 		return new DrainingScheduler(this.continuations);
 	}
 
-	/** The {@link #continuations()} as a Reactor scheduler, made once per request; see {@link ContinuationScheduler}. */
+	/**
+	 * The {@link #continuations()} as a Reactor scheduler, made once per request; see
+	 * {@link ContinuationScheduler}.
+	 */
 	Scheduler scheduler() {
 		Scheduler scheduler = this.scheduler;
 		if (scheduler == null) {

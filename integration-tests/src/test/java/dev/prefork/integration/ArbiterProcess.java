@@ -277,6 +277,13 @@ final class ArbiterProcess implements AutoCloseable {
 		}
 	}
 
+	/** Requests in flight over every worker JVM, from {@link #endpoint()}; -1 if it did not answer. */
+	long inFlight() {
+		JsonNode endpoint = endpoint();
+		return (endpoint != null) ? endpoint.path("processes").path("workers").valueStream()
+			.mapToLong((worker) -> worker.path("inFlight").asLong()).sum() : -1;
+	}
+
 	/**
 	 * {@code GET /actuator/prefork} as any worker JVM answers it, read as JSON ({@code null} if it
 	 * did not answer 200); the application must expose the endpoint.

@@ -36,7 +36,8 @@ class ProcessModePidOneTests {
 			.isTrue();
 		assumeTrue(namespaces, "unshare --pid needs root");
 		try (ArbiterProcess arbiter = ArbiterProcess.startAsPidOne(this.directory, "--prefork.workers=2",
-				"--prefork.threads=2", "--server.shutdown=graceful", "--spring.lifecycle.timeout-per-shutdown-phase=30s")) {
+				"--prefork.threads=2", "--server.shutdown=graceful", "--spring.lifecycle.timeout-per-shutdown-phase=30s",
+				"--management.endpoints.web.exposure.include=prefork")) {
 			assertThat(arbiter.log()).contains("The arbiter is PID 1: it waits for the orphans its workers leave");
 			for (int round = 0; round < 3; round++) {
 				for (int i = 0; i < 5; i++) {
@@ -63,7 +64,7 @@ class ProcessModePidOneTests {
 			// While it stops too: orphans left as the stop begins are waited for while a request in
 			// flight keeps the stop going (once, they stayed zombies until the arbiter exited).
 			CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> arbiter.get("/work?ms=8000"));
-			Thread.sleep(500);
+			await().atMost(Duration.ofSeconds(30)).until(() -> arbiter.inFlight() == 1);
 			assertThat(arbiter.get("/orphans?n=20")).isNotNull();
 			arbiter.signal("TERM");
 			await().atMost(Duration.ofSeconds(5)).until(() -> arbiter.log().contains("Shutting down: Arbiter (graceful"));

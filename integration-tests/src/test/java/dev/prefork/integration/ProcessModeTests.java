@@ -93,7 +93,7 @@ class ProcessModeTests {
 				.mapToObj((i) -> client.sendAsync(work, HttpResponse.BodyHandlers.ofString()))
 				.toList();
 			// Every request admitted (each worker's 100 threads busy) before the signal.
-			await().atMost(Duration.ofSeconds(30)).until(() -> inFlight(arbiter) == 200);
+			await().atMost(Duration.ofSeconds(30)).until(() -> arbiter.inFlight() == 200);
 			arbiter.signal("TERM");
 			List<Integer> statuses = new ArrayList<>();
 			for (CompletableFuture<HttpResponse<String>> response : inFlight) {
@@ -112,7 +112,7 @@ class ProcessModeTests {
 				"--prefork.threads=2", "--server.shutdown=graceful", EXPOSE_ENDPOINT,
 				"--spring.lifecycle.timeout-per-shutdown-phase=60s")) {
 			CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> arbiter.get("/work?ms=50000"));
-			await().atMost(Duration.ofSeconds(30)).until(() -> inFlight(arbiter) == 1);
+			await().atMost(Duration.ofSeconds(30)).until(() -> arbiter.inFlight() == 1);
 			arbiter.signal("TERM");
 			await().atMost(Duration.ofSeconds(10)).until(() -> arbiter.log().contains("Shutting down: Arbiter (graceful"));
 			assertThat(arbiter.process().waitFor(2, TimeUnit.SECONDS)).as("waits for the request in flight").isFalse();
@@ -184,12 +184,6 @@ class ProcessModeTests {
 	}
 
 	/** Requests in flight on every worker JVM, as the arbiter's view tells it. */
-	private static long inFlight(ArbiterProcess arbiter) {
-		JsonNode endpoint = arbiter.endpoint();
-		return (endpoint != null) ? endpoint.path("processes").path("workers").valueStream()
-			.mapToLong((worker) -> worker.path("inFlight").asLong()).sum() : -1;
-	}
-
 	@Test
 	void aManagementPortIsSharedByTheArbiterLikeTheApplicationsPortAndStaysReadyThroughARestart() throws Exception {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
@@ -270,7 +264,7 @@ class ProcessModeTests {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=1",
 				"--prefork.threads=2", "--server.shutdown=graceful", EXPOSE_ENDPOINT)) {
 			CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> arbiter.get("/work?ms=5000"));
-			await().atMost(Duration.ofSeconds(30)).until(() -> inFlight(arbiter) == 1);
+			await().atMost(Duration.ofSeconds(30)).until(() -> arbiter.inFlight() == 1);
 			arbiter.signal("TERM");
 			await().atMost(Duration.ofSeconds(10)).until(() -> arbiter.log().contains("Shutting down: Arbiter (graceful"));
 			long began = System.nanoTime();
