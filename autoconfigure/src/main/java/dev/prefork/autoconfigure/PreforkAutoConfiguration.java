@@ -101,11 +101,6 @@ public final class PreforkAutoConfiguration {
 	}
 
 	@Bean
-	ProcessWorkerReadiness preforkProcessWorkerReadiness(PreforkServerHolder holder) {
-		return new ProcessWorkerReadiness(holder);
-	}
-
-	@Bean
 	WorkerEventPublisher preforkWorkerEventPublisher(ApplicationEventPublisher publisher) {
 		return new WorkerEventPublisher(publisher);
 	}

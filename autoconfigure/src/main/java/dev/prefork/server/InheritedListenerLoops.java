@@ -36,7 +36,18 @@ final class InheritedListenerLoops implements LoopResources {
 	/** How long leaving waits for the listening channels to close. */
 	private static final long CLOSE_MILLIS = 500;
 
+	/** How long leaving waits, at most, for the connections it took to have their answers begun. */
+	private static final long ANSWER_MILLIS = 1000;
+
+	/** The connections taken on every shared socket that have had no answer yet. */
+	private static final FirstAnswers UNANSWERED = new FirstAnswers();
+
 	private static final AtomicBoolean LEAVING_ON_SHUTDOWN = new AtomicBoolean();
+
+	private static final AtomicBoolean ACCEPTING_ONCE_READY = new AtomicBoolean();
+
+	/** Whether new listening channels accept: not in a worker JVM of process mode until it is ready. */
+	private static volatile boolean accepting = true;
 
 	private final LoopResources delegate;
 
@@ -74,26 +85,57 @@ final class InheritedListenerLoops implements LoopResources {
 		if (this.connections != null) {
 			channel.pipeline().addFirst(this.connections);
 		}
+		channel.pipeline().addFirst(UNANSWERED);
+		// Registered before looking at the flag, which is set before the set is walked: a channel
+		// created as this JVM becomes ready is switched on by one of the two.
 		LISTENING.add(channel);
 		channel.closeFuture().addListener((closed) -> LISTENING.remove(channel));
+		channel.config().setAutoRead(accepting);
 		return (C) channel;
 	}
 
 	/**
+	 * Makes this JVM (a worker of process mode) accept on no shared socket until it is
+	 * {@link #startAcceptingEverywhere() ready}; called before its first listening channel exists,
+	 * once (a server started again after a stop finds it ready already).
+	 */
+	static void acceptOnlyOnceReady() {
+		if (ACCEPTING_ONCE_READY.compareAndSet(false, true)) {
+			accepting = false;
+		}
+	}
+
+	/**
+	 * This JVM is ready: it takes connections on every shared socket from now on. Until then a
+	 * worker JVM that starts beside serving ones accepts nothing, so no connection (a readiness
+	 * probe on a shared management port) reaches an application that is not ready yet.
+	 */
+	static void startAcceptingEverywhere() {
+		accepting = true;
+		for (Channel channel : List.copyOf(LISTENING)) {
+			channel.eventLoop().execute(() -> channel.config().setAutoRead(true));
+		}
+	}
+
+	/**
 	 * A worker JVM leaving (SIGTERM, however it ends): it stops accepting on every shared socket
-	 * at once, before Spring's shutdown marks it refusing traffic, so that the other worker JVMs
-	 * take the new connections (probes included) while it finishes what it has.
+	 * at once, before Spring marks it refusing traffic, so that the other worker JVMs take the new
+	 * connections (probes included) while it finishes what it has; and it returns once the
+	 * connections it took have their answers begun ({@link FirstAnswers}), or after a moment.
 	 */
 	static void stopAcceptingEverywhere() {
 		for (Channel channel : List.copyOf(LISTENING)) {
 			channel.close().awaitUninterruptibly(CLOSE_MILLIS);
 		}
+		UNANSWERED.awaitAnswered(ANSWER_MILLIS);
 	}
 
 	/**
 	 * Makes this JVM (a worker of process mode) {@link #stopAcceptingEverywhere() stop accepting}
-	 * as soon as it starts shutting down: a shutdown hook of its own, beside Spring's, which
-	 * otherwise marks it refusing traffic while it still takes the shared sockets' connections.
+	 * as soon as it starts shutting down, however it ends: a shutdown hook of its own, beside
+	 * Spring's. When Spring's closes the context, the context's {@code REFUSING_TRAFFIC} has
+	 * already made it stop (see {@code PreforkWebServer#leaveSharedSockets}); this covers an exit
+	 * that closes no context.
 	 */
 	static void stopAcceptingOnShutdown() {
 		if (LEAVING_ON_SHUTDOWN.compareAndSet(false, true)) {

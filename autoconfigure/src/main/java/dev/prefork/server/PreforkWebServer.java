@@ -144,8 +144,9 @@ public class PreforkWebServer implements WebServer {
 	}
 
 	/**
-	 * In process mode, tells the process arbiter that this worker JVM is ready, once the whole
-	 * application has started (not only its server: a runner that fails is a failed boot), and
+	 * In process mode, once the whole application is ready (not only its server: a runner that
+	 * fails is a failed boot), starts taking connections from the sockets the process arbiter
+	 * shares (the management server's too), tells the arbiter that this worker JVM is ready, and
 	 * starts the heartbeat. Does nothing in thread mode.
 	 */
 	public void reportReady() {
@@ -155,7 +156,19 @@ public class PreforkWebServer implements WebServer {
 			// before the first request gives them back (a third of a fresh worker JVM's private
 			// memory, measured), which is what process mode pays per worker. No client waits on it.
 			System.gc();
+			InheritedListenerLoops.startAcceptingEverywhere();
 			connection.ready(this::heartbeat);
+		}
+	}
+
+	/**
+	 * In process mode, stops taking connections from the sockets the process arbiter shares, at
+	 * once: the other worker JVMs take the new ones while this one finishes what it has. Does
+	 * nothing in thread mode.
+	 */
+	public void leaveSharedSockets() {
+		if (this.arbiterConnection != null) {
+			InheritedListenerLoops.stopAcceptingEverywhere();
 		}
 	}
 
@@ -176,6 +189,7 @@ public class PreforkWebServer implements WebServer {
 				() -> halt("the process arbiter is gone"), this::publishView);
 		this.arbiterConnection = connection;
 		Scoreboard scoreboard = (worker.scoreboard() != null) ? Scoreboard.open(worker.scoreboard()) : null;
+		InheritedListenerLoops.acceptOnlyOnceReady();
 		InheritedListenerLoops.stopAcceptingOnShutdown();
 		this.connections = new ConnectionBalancer(scoreboard, worker.slot(), this::saturated,
 				this.arbiter::getTotalRequests);

@@ -261,12 +261,8 @@ final class ArbiterProcess implements AutoCloseable {
 	}
 
 	private String send(int port, String request, int timeoutMillis) {
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-			socket.setSoTimeout(timeoutMillis);
-			OutputStream out = socket.getOutputStream();
-			out.write(request.getBytes(StandardCharsets.UTF_8));
-			InputStream in = socket.getInputStream();
-			String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+		try {
+			String response = exchange(port, request, timeoutMillis);
 			if (!response.startsWith("HTTP/1.1 200")) {
 				return null;
 			}
@@ -274,6 +270,30 @@ final class ArbiterProcess implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			return null;
+		}
+	}
+
+	/**
+	 * {@code GET path} on {@code port} on a connection of its own: the whole response as it
+	 * came, or what went wrong instead, for an assertion to show.
+	 */
+	String answer(int port, String path) {
+		try {
+			return exchange(port, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+					10_000);
+		}
+		catch (IOException ex) {
+			return "no answer: " + ex;
+		}
+	}
+
+	private static String exchange(int port, String request, int timeoutMillis) throws IOException {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+			socket.setSoTimeout(timeoutMillis);
+			OutputStream out = socket.getOutputStream();
+			out.write(request.getBytes(StandardCharsets.UTF_8));
+			InputStream in = socket.getInputStream();
+			return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
 		}
 	}
 

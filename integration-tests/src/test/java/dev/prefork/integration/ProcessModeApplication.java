@@ -25,7 +25,8 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
  * JVM answered, {@code /work?ms=N} blocks a thread, {@code /grow?mb=N} keeps N more megabytes
  * for good, {@code /orphans?n=N} leaves N processes of a second behind, {@code /hang} never returns (and ignores
  * interrupts; it says in which JVM it hangs), and its startup code says in which JVM it ran. With {@code test.fail-boot=true} it
- * fails to start, as an application with a broken bean does.
+ * fails to start, as an application with a broken bean does; {@code test.ready-delay-ms=N} makes
+ * it ready N ms after its servers started.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
@@ -44,6 +45,8 @@ public class ProcessModeApplication {
 			if (environment.getProperty("test.fail-boot", Boolean.class, false)) {
 				throw new IllegalStateException("test.fail-boot is set: this application will not start");
 			}
+			// Servers started, application not ready yet: what a runner warming a cache makes last.
+			sleep(Duration.ofMillis(environment.getProperty("test.ready-delay-ms", Long.class, 0L)));
 			System.out.println("application code ran in pid " + ProcessHandle.current().pid());
 		};
 	}

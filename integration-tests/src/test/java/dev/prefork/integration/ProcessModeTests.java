@@ -183,14 +183,18 @@ class ProcessModeTests {
 		return (endpoint != null) ? endpoint.path("processes").path("totalRequests").asLong() : -1;
 	}
 
-	/** Requests in flight on every worker JVM, as the arbiter's view tells it. */
+	/**
+	 * Readiness probes on the shared management port through a rolling restart: every one UP,
+	 * although each new worker JVM's servers start half a second before its application is ready,
+	 * and each old one stops while probes reach it.
+	 */
 	@Test
 	void aManagementPortIsSharedByTheArbiterLikeTheApplicationsPortAndStaysReadyThroughARestart() throws Exception {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
 				"--prefork.threads=2", "--management.endpoints.web.exposure.include=prefork,health",
 				"--management.server.port=0", "--management.server.address=127.0.0.1",
 				"--management.endpoint.health.probes.enabled=true",
-				"--server.shutdown=graceful")) {
+				"--server.shutdown=graceful", "--test.ready-delay-ms=500")) {
 			int managementPort = arbiter.managementPort();
 			assertThat(managementPort).isPositive().isNotEqualTo(arbiter.port());
 			await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -213,10 +217,12 @@ class ProcessModeTests {
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
 			while (arbiter.log().lines().filter((line) -> line.contains("Workers replaced")).count() == replacedBefore
 					&& System.nanoTime() < deadline) {
-				probes.add(arbiter.get(managementPort, "/actuator/health/readiness"));
+				probes.add(arbiter.answer(managementPort, "/actuator/health/readiness"));
 			}
-			assertThat(probes).as("readiness probes through the restart").hasSizeGreaterThan(50)
-				.allMatch((body) -> body != null && body.contains("\"UP\""));
+			assertThat(probes).as("readiness probes through the restart").hasSizeGreaterThan(50);
+			assertThat(probes).as("readiness probes through the restart, but for the UP answers")
+				.filteredOn((answer) -> !(answer.startsWith("HTTP/1.1 200") && answer.endsWith("{\"status\":\"UP\"}")))
+				.isEmpty();
 		}
 	}
 
