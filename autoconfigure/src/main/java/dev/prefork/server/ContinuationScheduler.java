@@ -4,6 +4,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -20,8 +22,12 @@ import reactor.core.scheduler.Scheduler;
  * thread's uncaught-exception handler as well as to the pipeline, so an event loop printed it on
  * standard error as a failure of its own (a test saw it on every session of a timed-out worker).
  * Here the rejection goes to the pipeline only, as the request's end or error, where it belongs.
+ * A task that throws is logged, as Reactor's schedulers report it, and its worker's thread goes
+ * on to the next one.
  */
 final class ContinuationScheduler implements Scheduler {
+
+	private static final Log logger = LogFactory.getLog(ContinuationScheduler.class);
 
 	private final Executor continuations;
 
@@ -97,6 +103,12 @@ final class ContinuationScheduler implements Scheduler {
 			}
 			try {
 				this.body.run();
+			}
+			catch (Throwable ex) {
+				// Reactor's operators catch their own failures: one that escapes is a bug, which must
+				// not cost the worker its thread (and the request's accounting with it).
+				Exceptions.throwIfJvmFatal(ex);
+				logger.error("A continuation of a request failed", ex);
 			}
 			finally {
 				if (this.parent != null) {

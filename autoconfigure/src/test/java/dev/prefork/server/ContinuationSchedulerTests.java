@@ -63,6 +63,31 @@ class ContinuationSchedulerTests {
 	}
 
 	@Test
+	void aTaskThatThrowsIsLoggedAndItsThreadGoesOnToTheNext() throws InterruptedException {
+		ExecutorService oneThread = Executors.newSingleThreadExecutor();
+		try {
+			Scheduler scheduler = new ContinuationScheduler(oneThread);
+			AtomicReference<Thread> failed = new AtomicReference<>();
+			AtomicReference<Thread> next = new AtomicReference<>();
+			CountDownLatch ran = new CountDownLatch(1);
+			scheduler.schedule(() -> {
+				failed.set(Thread.currentThread());
+				throw new IllegalStateException("an operator's bug");
+			});
+			scheduler.createWorker().schedule(() -> {
+				next.set(Thread.currentThread());
+				ran.countDown();
+			});
+			assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+			assertThat(next.get()).as("the thread that ran the failing task").isSameAs(failed.get());
+			assertThat(this.uncaught).isEmpty();
+		}
+		finally {
+			oneThread.shutdownNow();
+		}
+	}
+
+	@Test
 	void aRefusedContinuationFailsThePipelineAndNothingElse() {
 		Scheduler scheduler = new ContinuationScheduler((task) -> {
 			throw new RejectedExecutionException("no worker left to run it");
