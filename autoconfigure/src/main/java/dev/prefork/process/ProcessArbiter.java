@@ -9,9 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,7 +59,8 @@ public final class ProcessArbiter {
 	/** A quick shutdown gives workers this long after SIGTERM. */
 	private static final long QUICK_MILLIS = 2000;
 
-	private static final long MAX_BACKOFF_MILLIS = 30_000;
+	/** The longest wait before trying again: a worker boot after failures, recycling after a failed replacement. */
+	static final long MAX_BACKOFF_MILLIS = 30_000;
 
 	/** A worker that crashes this soon after it started counts as one that failed to boot. */
 	private static final long CRASH_LOOP_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -92,19 +91,11 @@ public final class ProcessArbiter {
 	/** Workers told to stop, until they exit. */
 	private final Map<Integer, WorkerProcess> leaving = new ConcurrentHashMap<>();
 
-	/**
-	 * Workers due to be replaced one at a time (a rolling restart, or recycling), oldest first:
-	 * each one's replacement boots and gets ready before it is stopped.
-	 */
-	private final Deque<Replacement> replacements = new ArrayDeque<>();
+	/** Workers due to be replaced one at a time (a rolling restart, or recycling). */
+	private final Replacements replacements = new Replacements();
 
-	/** The replacement booting for the head of {@link #replacements}. */
-	private @Nullable WorkerProcess replacement;
-
-	private long nextRecycleCheckNanos;
-
-	/** Replacements in a row that failed to boot: recycling waits longer after each. */
-	private int replacementFailures;
+	/** When the workers are next sampled (memory, CPU) and told the whole server's view. */
+	private long nextSampleNanos;
 
 	/** The arbiter's own descriptors of the listening sockets, closed first when it stops. */
 	private final List<ListenSocket> listeners = new ArrayList<>();
@@ -363,7 +354,7 @@ public final class ProcessArbiter {
 		logger.info("Scaling from " + this.target + " to " + Counted.of(workers, "worker process"));
 		this.target = workers;
 		List<WorkerProcess> youngestFirst = this.current.values().stream()
-			.filter((worker) -> worker != this.replacement)
+			.filter((worker) -> !this.replacements.isBooting(worker))
 			.sorted((a, b) -> Integer.compare(b.id(), a.id()))
 			.toList();
 		for (int i = 0; i < youngestFirst.size() - workers; i++) {
@@ -392,7 +383,7 @@ public final class ProcessArbiter {
 				WorkerProcess worker = this.current.get(Integer.parseInt(words[1]));
 				if (worker != null && worker.state() == WorkerProcess.State.READY) {
 					logger.info("Recycling " + worker + ": asked for");
-					replaceLater(worker.id(), "recycled: asked for");
+					this.replacements.add(worker.id(), "recycled: asked for");
 				}
 			}
 			else {
@@ -420,14 +411,8 @@ public final class ProcessArbiter {
 
 	private void restartEveryWorker() {
 		List<Integer> ids = this.current.values().stream().map(WorkerProcess::id).sorted().toList();
-		ids.forEach((id) -> replaceLater(id, "restarted"));
+		ids.forEach((id) -> this.replacements.add(id, "restarted"));
 		logger.info("Restarting " + Counted.of(ids.size(), "worker process") + " one at a time");
-	}
-
-	private void replaceLater(int id, String reason) {
-		if (this.replacements.stream().noneMatch((queued) -> queued.id() == id)) {
-			this.replacements.addLast(new Replacement(id, reason));
-		}
 	}
 
 	/** One pass of supervision; a non-zero exit code when the arbiter must halt. */
@@ -447,18 +432,18 @@ public final class ProcessArbiter {
 		for (WorkerProcess worker : List.copyOf(this.leaving.values())) {
 			reapOrEscalate(worker, now);
 		}
-		if (now - this.nextRecycleCheckNanos >= 0) {
-			this.nextRecycleCheckNanos = now + TimeUnit.SECONDS.toNanos(1);
+		if (now - this.nextSampleNanos >= 0) {
+			this.nextSampleNanos = now + TimeUnit.SECONDS.toNanos(1);
 			this.current.values().forEach(WorkerProcess::sample);
 			this.leaving.values().forEach(WorkerProcess::sample);
 			this.releases.retain(Stream.concat(this.current.values().stream(), this.leaving.values().stream())
 				.map(WorkerProcess::command)
 				.toList());
-			checkRecycling(now);
+			this.replacements.addRecyclingDue(this.current.values(), now, this.settings.recycling().maxMemory());
 			sendView(now);
 		}
-		replaceNext();
-		int serving = (int) this.current.values().stream().filter((w) -> w != this.replacement).count();
+		this.replacements.next(this.current, this::spawn, this::retire);
+		int serving = (int) this.current.values().stream().filter((w) -> !this.replacements.isBooting(w)).count();
 		// One JVM boots at a time once the first ones have: booting takes seconds of CPU, which
 		// the serving workers need too, and the first one ready is back sooner than with all at once.
 		// One that has been booting for long (stuck, until its boot timeout) holds up no other.
@@ -473,11 +458,10 @@ public final class ProcessArbiter {
 
 	private int exitedUnexpectedly(WorkerProcess worker) {
 		this.current.remove(worker.id());
-		replacedOnItsOwn(worker);
+		this.replacements.leftOnItsOwn(worker);
 		boolean booted = worker.state() == WorkerProcess.State.READY;
 		exited(worker, booted ? "crashed" : "failed-boot");
-		if (worker == this.replacement) {
-			replacementFailed(worker, "failed to boot (" + worker.describeExit() + ")");
+		if (this.replacements.failedIfBooting(worker, "failed to boot (" + worker.describeExit() + ")")) {
 			return 0;
 		}
 		if (booted && System.nanoTime() - worker.startedNanos() > CRASH_LOOP_NANOS) {
@@ -524,10 +508,8 @@ public final class ProcessArbiter {
 		logger.error(worker + " timed out (" + reason + "): dumping its threads, then SIGTERM, then SIGKILL; "
 				+ "replacing it");
 		this.current.remove(worker.id());
-		replacedOnItsOwn(worker);
-		if (worker == this.replacement) {
-			replacementFailed(worker, "timed out (" + reason + ")");
-		}
+		this.replacements.leftOnItsOwn(worker);
+		this.replacements.failedIfBooting(worker, "timed out (" + reason + ")");
 		if (worker.stopping("timed out: " + reason)) {
 			this.leaving.put(worker.id(), worker);
 			worker.dumpThreads();
@@ -565,18 +547,6 @@ public final class ProcessArbiter {
 		}
 	}
 
-	/**
-	 * A worker waiting for its replacement left on its own: the replacement booting takes its
-	 * place as it is, rather than be counted on top of the one started for the gap.
-	 */
-	private void replacedOnItsOwn(WorkerProcess gone) {
-		Replacement head = this.replacements.peekFirst();
-		if (head != null && head.id() == gone.id() && this.replacement != null) {
-			this.replacements.pollFirst();
-			this.replacement = null;
-		}
-	}
-
 	private void exited(WorkerProcess worker, String reason) {
 		freeSlot(worker);
 		this.exits.merge(reason, 1L, Long::sum);
@@ -607,63 +577,6 @@ public final class ProcessArbiter {
 		String line = "view " + new ProcessView(ProcessHandle.current().pid(), this.target, this.spawned, total,
 				Map.copyOf(this.exits), workers).format();
 		all.forEach((worker) -> worker.send(line));
-	}
-
-	/**
-	 * A replacement did not get ready: the workers it was to replace keep serving, and recycling
-	 * waits longer after each failure in a row (a new jar that cannot boot must not cost a JVM's
-	 * boot every second); an operator's restart still goes ahead at once.
-	 */
-	private void replacementFailed(WorkerProcess replacement, String why) {
-		this.replacement = null;
-		this.replacements.clear();
-		this.replacementFailures++;
-		long backoff = Math.min(MAX_BACKOFF_MILLIS, 1000L << Math.min(15, this.replacementFailures - 1));
-		this.nextRecycleCheckNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
-		logger.error("Replacing workers stopped: new " + replacement + " " + why + "; the old workers keep serving, "
-				+ "recycling resumes in " + backoff + " ms. Its last output:\n"
-				+ String.join("\n", replacement.outputTail()));
-	}
-
-	/** Queues the workers due for recycling (requests served, age, memory), one reason each. */
-	private void checkRecycling(long now) {
-		long maxMemory = this.settings.recycling().maxMemory();
-		for (WorkerProcess worker : this.current.values()) {
-			if (worker.state() == WorkerProcess.State.READY && worker != this.replacement) {
-				String reason = worker.recycleReason(now, maxMemory);
-				if (reason != null && this.replacements.stream().noneMatch((queued) -> queued.id() == worker.id())) {
-					logger.info("Recycling " + worker + ": " + reason);
-					replaceLater(worker.id(), "recycled: " + reason);
-				}
-			}
-		}
-	}
-
-	/** One replacement at a time: a new worker first, the old one stopped once the new one is ready. */
-	private void replaceNext() {
-		WorkerProcess booting = this.replacement;
-		if (booting != null) {
-			if (booting.state() != WorkerProcess.State.READY) {
-				return;
-			}
-			this.replacement = null;
-			this.replacementFailures = 0;
-			Replacement done = this.replacements.pollFirst();
-			WorkerProcess old = (done != null) ? this.current.get(done.id()) : null;
-			if (old != null) {
-				retire(old, done.reason());
-			}
-			if (this.replacements.isEmpty()) {
-				logger.info("Workers replaced");
-			}
-			return;
-		}
-		while (!this.replacements.isEmpty() && !this.current.containsKey(this.replacements.peekFirst().id())) {
-			this.replacements.pollFirst();
-		}
-		if (!this.replacements.isEmpty()) {
-			this.replacement = spawn();
-		}
 	}
 
 	/** A gone worker's connections are gone too. */
@@ -782,10 +695,6 @@ public final class ProcessArbiter {
 		catch (IOException ex) {
 			// Left in the temporary directory.
 		}
-	}
-
-	/** A worker to replace, and why (for the log line of its exit). */
-	private record Replacement(int id, String reason) {
 	}
 
 	enum Command {
