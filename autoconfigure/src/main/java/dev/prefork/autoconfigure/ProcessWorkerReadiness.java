@@ -21,8 +21,11 @@ import dev.prefork.server.PreforkWebServer;
  * <li>It starts accepting, and tells the arbiter it is ready, once the application is: its
  * runners done and its readiness {@code ACCEPTING_TRAFFIC}. Spring's own run listener publishes
  * that after {@code ApplicationReadyEvent}'s listeners, so this one comes after it.
- * <li>It stops accepting as its context starts closing: the first to hear the context's
- * {@code REFUSING_TRAFFIC}, before the availability bean records it.
+ * <li>It stops accepting on the context's {@code REFUSING_TRAFFIC} (its closing, or the
+ * application saying so), the first to hear it, before the availability bean records it; and
+ * accepts again on a later {@code ACCEPTING_TRAFFIC}. A saturated worker's refusal
+ * ({@code prefork.health.saturation-readiness}) is the whole server's, not this JVM's: it is
+ * left alone.
  * </ul>
  * In thread mode, and without Prefork's server, it does nothing.
  */
@@ -39,7 +42,7 @@ final class ProcessWorkerReadiness implements SpringApplicationRunListener, Orde
 
 	@Override
 	public void contextPrepared(ConfigurableApplicationContext context) {
-		context.addApplicationListener(new Leaving(context));
+		context.addApplicationListener(new Refusing(context));
 	}
 
 	@Override
@@ -55,12 +58,12 @@ final class ProcessWorkerReadiness implements SpringApplicationRunListener, Orde
 		return (holder != null) ? holder.server() : null;
 	}
 
-	/** Stops accepting on the context's {@code REFUSING_TRAFFIC}, not on a saturated worker's. */
-	private static final class Leaving implements ApplicationListener<AvailabilityChangeEvent<?>>, Ordered {
+	/** Follows the context's readiness, not a saturated worker's ({@link SaturationReadiness}). */
+	private static final class Refusing implements ApplicationListener<AvailabilityChangeEvent<?>>, Ordered {
 
 		private final ApplicationContext context;
 
-		Leaving(ApplicationContext context) {
+		Refusing(ApplicationContext context) {
 			this.context = context;
 		}
 
@@ -72,11 +75,19 @@ final class ProcessWorkerReadiness implements SpringApplicationRunListener, Orde
 		@Override
 		public void onApplicationEvent(AvailabilityChangeEvent<?> event) {
 			// The management server's child context closing says so too, with itself as source.
-			if (event.getState() == ReadinessState.REFUSING_TRAFFIC && event.getSource() instanceof ApplicationContext) {
-				PreforkWebServer server = server(this.context);
-				if (server != null) {
-					server.leaveSharedSockets();
-				}
+			if (!(event.getSource() instanceof ApplicationContext)) {
+				return;
+			}
+			PreforkWebServer server = server(this.context);
+			if (server == null) {
+				return;
+			}
+			if (event.getState() == ReadinessState.REFUSING_TRAFFIC) {
+				server.refusingTraffic();
+			}
+			else if (event.getState() == ReadinessState.ACCEPTING_TRAFFIC) {
+				// Spring's first one, before this JVM has been ready, changes nothing.
+				server.acceptingTraffic();
 			}
 		}
 

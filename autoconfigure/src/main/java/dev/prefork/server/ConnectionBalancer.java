@@ -144,7 +144,8 @@ final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
 				resumeLater(ctx, server, since);
 			}
 			else {
-				server.config().setAutoRead(true);
+				// Not back on if this JVM refuses traffic meanwhile (see InheritedListenerLoops).
+				server.config().setAutoRead(InheritedListenerLoops.isAccepting());
 			}
 		}, CHECK_MICROS, TimeUnit.MICROSECONDS);
 	}
@@ -171,7 +172,12 @@ final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
 	/** {@code saturated}: whether every request thread is busy now, as the caller just read it. */
 	private void publish(boolean saturated) {
 		Scoreboard board = this.scoreboard;
-		if (board != null) {
+		if (board != null && !InheritedListenerLoops.isAccepting()) {
+			// Not ready yet, refusing traffic, or leaving: not there for the others to share with,
+			// or they would hold back for a worker that takes nothing.
+			board.set(this.slot, 0);
+		}
+		else if (board != null) {
 			board.set(this.slot, PRESENT | (saturated ? SATURATED : 0) | ((saturated && this.stalled) ? STALLED : 0)
 					| this.open.get());
 		}

@@ -16,7 +16,9 @@ import io.netty.channel.ChannelPromise;
  * have had no answer yet: not a byte written, and still open. A worker that leaves stops
  * accepting, then waits for them (a moment at most) before Spring marks it refusing traffic, so
  * that a request that reached it before it stopped is answered as it would have been then: a
- * readiness probe says {@code UP} during a rolling restart, whichever worker JVM took it.
+ * readiness probe says {@code UP} during a rolling restart, whichever worker JVM took it. Only a
+ * connection's first request is waited for, and over HTTP/2 its first frames (the server's
+ * settings) count as the answer: probes come over HTTP/1.1, one per connection.
  */
 @ChannelHandler.Sharable
 final class FirstAnswers extends ChannelInboundHandlerAdapter {
@@ -41,6 +43,8 @@ final class FirstAnswers extends ChannelInboundHandlerAdapter {
 	 */
 	boolean awaitAnswered(long timeoutMillis) {
 		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+		// One whose registration failed was closed without its close future completing.
+		this.unanswered.removeIf((connection) -> !connection.isOpen());
 		while (!this.unanswered.isEmpty()) {
 			if (System.nanoTime() - deadline >= 0) {
 				return false;

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -18,6 +18,7 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.resources.LoopResources;
@@ -44,10 +45,19 @@ final class InheritedListenerLoops implements LoopResources {
 
 	private static final AtomicBoolean LEAVING_ON_SHUTDOWN = new AtomicBoolean();
 
+	/** This JVM is leaving: its listening channels are closed, and never accept again. */
+	private static final AtomicBoolean LEAVING = new AtomicBoolean();
+
 	private static final AtomicBoolean ACCEPTING_ONCE_READY = new AtomicBoolean();
 
-	/** Whether new listening channels accept: not in a worker JVM of process mode until it is ready. */
+	/**
+	 * Whether this JVM's listening channels take connections: in a worker JVM of process mode,
+	 * only once it is ready and while Spring does not have it refusing traffic.
+	 */
 	private static volatile boolean accepting = true;
+
+	/** Whether this worker JVM has been ready: refusing traffic before that does not end early. */
+	private static volatile boolean ready;
 
 	private final LoopResources delegate;
 
@@ -74,11 +84,18 @@ final class InheritedListenerLoops implements LoopResources {
 		// others take the next ones, instead of the first awake draining a burst (up to 16).
 		channel.config().setOption(ChannelOption.MAX_MESSAGES_PER_READ, 1);
 		channel.config().setOption(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED);
-		channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+		channel.pipeline().addFirst(new ChannelDuplexHandler() {
 
 			@Override
 			public void bind(ChannelHandlerContext ctx, SocketAddress address, ChannelPromise promise) {
 				promise.setSuccess();
+			}
+
+			@Override
+			public void channelRegistered(ChannelHandlerContext ctx) {
+				// The flag as it is now: it may have changed since the channel was made.
+				ctx.channel().config().setAutoRead(accepting);
+				ctx.fireChannelRegistered();
 			}
 
 		});
@@ -86,11 +103,10 @@ final class InheritedListenerLoops implements LoopResources {
 			channel.pipeline().addFirst(this.connections);
 		}
 		channel.pipeline().addFirst(UNANSWERED);
-		// Registered before looking at the flag, which is set before the set is walked: a channel
-		// created as this JVM becomes ready is switched on by one of the two.
+		// Reads nothing until registered, and then what the flag says (see acceptEverywhereAsFlagged).
+		channel.config().setAutoRead(false);
 		LISTENING.add(channel);
 		channel.closeFuture().addListener((closed) -> LISTENING.remove(channel));
-		channel.config().setAutoRead(accepting);
 		return (C) channel;
 	}
 
@@ -111,9 +127,51 @@ final class InheritedListenerLoops implements LoopResources {
 	 * probe on a shared management port) reaches an application that is not ready yet.
 	 */
 	static void startAcceptingEverywhere() {
-		accepting = true;
+		ready = true;
+		resumeAccepting();
+	}
+
+	/** Whether this JVM's listening channels take connections now (see {@link #accepting}). */
+	static boolean isAccepting() {
+		return accepting;
+	}
+
+	/**
+	 * Spring has this JVM refusing traffic (its context closing, or the application saying so):
+	 * it takes no new connection on any shared socket, which the other worker JVMs take, and
+	 * returns once the connections it took have their answers begun ({@link FirstAnswers}), or
+	 * after a moment; before that, Spring has not recorded the change, so what they asked is
+	 * answered as it would have been when they came.
+	 */
+	static void pauseAccepting() {
+		// Every time, even when the flag is down already: the shutdown hook may have lowered it
+		// and still be closing the channels, and Spring records the change once this returns.
+		accepting = false;
+		acceptEverywhereAsFlagged(true);
+		UNANSWERED.awaitAnswered(ANSWER_MILLIS);
+	}
+
+	/** Spring has this JVM accepting traffic again: if it has been ready, it takes connections again. */
+	static void resumeAccepting() {
+		if (ready && !LEAVING.get() && !accepting) {
+			accepting = true;
+			acceptEverywhereAsFlagged(false);
+		}
+	}
+
+	/**
+	 * Each listening channel made to read, or not, as {@link #accepting} says when its event loop
+	 * gets to it. One not registered yet reads the flag as it registers: the flag is set before
+	 * the set is walked, and a channel joins the set before it registers, so none is missed.
+	 */
+	private static void acceptEverywhereAsFlagged(boolean await) {
 		for (Channel channel : List.copyOf(LISTENING)) {
-			channel.eventLoop().execute(() -> channel.config().setAutoRead(true));
+			if (channel.isRegistered()) {
+				Future<?> done = channel.eventLoop().submit(() -> channel.config().setAutoRead(accepting));
+				if (await) {
+					done.awaitUninterruptibly(CLOSE_MILLIS);
+				}
+			}
 		}
 	}
 
@@ -124,6 +182,8 @@ final class InheritedListenerLoops implements LoopResources {
 	 * connections it took have their answers begun ({@link FirstAnswers}), or after a moment.
 	 */
 	static void stopAcceptingEverywhere() {
+		LEAVING.set(true);
+		accepting = false;
 		for (Channel channel : List.copyOf(LISTENING)) {
 			channel.close().awaitUninterruptibly(CLOSE_MILLIS);
 		}
@@ -133,9 +193,9 @@ final class InheritedListenerLoops implements LoopResources {
 	/**
 	 * Makes this JVM (a worker of process mode) {@link #stopAcceptingEverywhere() stop accepting}
 	 * as soon as it starts shutting down, however it ends: a shutdown hook of its own, beside
-	 * Spring's. When Spring's closes the context, the context's {@code REFUSING_TRAFFIC} has
-	 * already made it stop (see {@code PreforkWebServer#leaveSharedSockets}); this covers an exit
-	 * that closes no context.
+	 * Spring's. When Spring's closes the context, the context's {@code REFUSING_TRAFFIC} makes it
+	 * stop too, before Spring records it (see {@link #pauseAccepting()}); this covers an exit that
+	 * closes no context.
 	 */
 	static void stopAcceptingOnShutdown() {
 		if (LEAVING_ON_SHUTDOWN.compareAndSet(false, true)) {

@@ -162,13 +162,21 @@ public class PreforkWebServer implements WebServer {
 	}
 
 	/**
-	 * In process mode, stops taking connections from the sockets the process arbiter shares, at
-	 * once: the other worker JVMs take the new ones while this one finishes what it has. Does
-	 * nothing in thread mode.
+	 * In process mode, Spring has this worker JVM refusing traffic (its context closing, or the
+	 * application saying so): it takes no new connection from the sockets the process arbiter
+	 * shares, and the other worker JVMs take them, until {@link #acceptingTraffic()}. Does nothing
+	 * in thread mode.
 	 */
-	public void leaveSharedSockets() {
+	public void refusingTraffic() {
 		if (this.arbiterConnection != null) {
-			InheritedListenerLoops.stopAcceptingEverywhere();
+			InheritedListenerLoops.pauseAccepting();
+		}
+	}
+
+	/** In process mode, Spring has this worker JVM accepting traffic again; see {@link #refusingTraffic()}. */
+	public void acceptingTraffic() {
+		if (this.arbiterConnection != null) {
+			InheritedListenerLoops.resumeAccepting();
 		}
 	}
 

@@ -9,6 +9,9 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
@@ -23,7 +26,8 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
  * An application run in process mode by {@code ProcessModeTests}, as a user runs theirs
  * ({@code main}, {@code prefork.mode=processes} among its arguments). {@code /pid} says which
  * JVM answered, {@code /work?ms=N} blocks a thread, {@code /grow?mb=N} keeps N more megabytes
- * for good, {@code /orphans?n=N} leaves N processes of a second behind, {@code /hang} never returns (and ignores
+ * for good, {@code /readiness?state=refusing|accepting} publishes that readiness state,
+ * {@code /orphans?n=N} leaves N processes of a second behind, {@code /hang} never returns (and ignores
  * interrupts; it says in which JVM it hangs), and its startup code says in which JVM it ran. With {@code test.fail-boot=true} it
  * fails to start, as an application with a broken bean does; {@code test.ready-delay-ms=N} makes
  * it ready N ms after its servers started.
@@ -52,9 +56,16 @@ public class ProcessModeApplication {
 	}
 
 	@Bean
-	RouterFunction<ServerResponse> routes() {
+	RouterFunction<ServerResponse> routes(ApplicationContext context) {
 		return RouterFunctions.route(GET("/pid"), (request) -> ServerResponse.ok()
 			.bodyValue(Long.toString(ProcessHandle.current().pid())))
+			.andRoute(GET("/readiness"), (request) -> {
+				// The application takes itself out of traffic, or back, as Boot lets it.
+				boolean refusing = request.queryParam("state").orElse("").equals("refusing");
+				AvailabilityChangeEvent.publish(context,
+						refusing ? ReadinessState.REFUSING_TRAFFIC : ReadinessState.ACCEPTING_TRAFFIC);
+				return ServerResponse.ok().bodyValue(Long.toString(ProcessHandle.current().pid()));
+			})
 			.andRoute(GET("/work"), (request) -> {
 				sleep(Duration.ofMillis(Long.parseLong(request.queryParam("ms").orElse("10"))));
 				return ServerResponse.ok().bodyValue(Long.toString(ProcessHandle.current().pid()));

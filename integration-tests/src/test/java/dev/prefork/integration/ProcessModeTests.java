@@ -467,6 +467,37 @@ class ProcessModeTests {
 		}
 	}
 
+	@Test
+	void aWorkerJvmTheApplicationMarksRefusingTrafficTakesNoConnectionUntilItAcceptsAgain() throws Exception {
+		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
+				"--prefork.threads=2")) {
+			// A kept-alive connection to each JVM, so that the test can reach the one refusing.
+			Map<String, Socket> byPid = new TreeMap<>();
+			List<Socket> sockets = new ArrayList<>();
+			try {
+				for (int i = 0; i < 16 && byPid.size() < 2; i++) {
+					Socket socket = new Socket(InetAddress.getLoopbackAddress(), arbiter.port());
+					socket.setSoTimeout(10_000);
+					sockets.add(socket);
+					byPid.putIfAbsent(exchange(socket, "/pid"), socket);
+				}
+				assertThat(byPid).hasSize(2);
+				String refusing = byPid.keySet().iterator().next();
+				assertThat(exchange(byPid.get(refusing), "/readiness?state=refusing")).isEqualTo(refusing);
+				List<String> meanwhile = IntStream.range(0, 40).mapToObj((i) -> arbiter.get("/pid")).toList();
+				assertThat(meanwhile).as("new connections while one JVM refuses traffic").doesNotContainNull()
+					.doesNotContain(refusing);
+				assertThat(exchange(byPid.get(refusing), "/readiness?state=accepting")).isEqualTo(refusing);
+				await().atMost(Duration.ofSeconds(10)).until(() -> refusing.equals(arbiter.get("/pid")));
+			}
+			finally {
+				for (Socket socket : sockets) {
+					socket.close();
+				}
+			}
+		}
+	}
+
 	/** Sends {@code GET path} on a kept-alive connection without waiting for the answer. */
 	private static void send(Socket socket, String path) throws IOException {
 		socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
