@@ -41,9 +41,13 @@ final class Replacements {
 
 	/** Queues worker {@code id} for replacement, unless it is queued already. */
 	void add(int id, String reason) {
-		if (this.due.stream().noneMatch((queued) -> queued.id() == id)) {
+		if (!isDue(id)) {
 			this.due.addLast(new Replacement(id, reason));
 		}
+	}
+
+	private boolean isDue(int id) {
+		return this.due.stream().anyMatch((queued) -> queued.id() == id);
 	}
 
 	/** Queues the workers due for recycling (requests served, age, memory), one reason each. */
@@ -54,7 +58,7 @@ final class Replacements {
 		for (WorkerProcess worker : current) {
 			if (worker.state() == WorkerProcess.State.READY && worker != this.booting) {
 				String reason = worker.recycleReason(now, maxMemory);
-				if (reason != null && this.due.stream().noneMatch((queued) -> queued.id() == worker.id())) {
+				if (reason != null && !isDue(worker.id())) {
 					logger.info("Recycling " + worker + ": " + reason);
 					add(worker.id(), "recycled: " + reason);
 				}

@@ -172,15 +172,13 @@ final class ConnectionBalancer extends ChannelInboundHandlerAdapter {
 	/** {@code saturated}: whether every request thread is busy now, as the caller just read it. */
 	private void publish(boolean saturated) {
 		Scoreboard board = this.scoreboard;
-		if (board != null && !InheritedListenerLoops.isAccepting()) {
-			// Not ready yet, refusing traffic, or leaving: not there for the others to share with,
-			// or they would hold back for a worker that takes nothing.
-			board.set(this.slot, 0);
+		if (board == null) {
+			return;
 		}
-		else if (board != null) {
-			board.set(this.slot, PRESENT | (saturated ? SATURATED : 0) | ((saturated && this.stalled) ? STALLED : 0)
-					| this.open.get());
-		}
+		// Not ready yet, refusing traffic, or leaving: not there for the others to share with, or
+		// they would hold back for a worker that takes nothing.
+		board.set(this.slot, !InheritedListenerLoops.isAccepting() ? 0
+				: PRESENT | (saturated ? SATURATED : 0) | ((saturated && this.stalled) ? STALLED : 0) | this.open.get());
 	}
 
 	private enum Wait {

@@ -46,9 +46,7 @@ final class InheritedListenerLoops implements LoopResources {
 	private static final AtomicBoolean LEAVING_ON_SHUTDOWN = new AtomicBoolean();
 
 	/** This JVM is leaving: its listening channels are closed, and never accept again. */
-	private static final AtomicBoolean LEAVING = new AtomicBoolean();
-
-	private static final AtomicBoolean ACCEPTING_ONCE_READY = new AtomicBoolean();
+	private static volatile boolean leaving;
 
 	/**
 	 * Whether this JVM's listening channels take connections: in a worker JVM of process mode,
@@ -112,11 +110,11 @@ final class InheritedListenerLoops implements LoopResources {
 
 	/**
 	 * Makes this JVM (a worker of process mode) accept on no shared socket until it is
-	 * {@link #startAcceptingEverywhere() ready}; called before its first listening channel exists,
-	 * once (a server started again after a stop finds it ready already).
+	 * {@link #startAcceptingEverywhere() ready}; called before its listening channels exist (a
+	 * server started again after a stop, in a JVM that was ready, is left as it is).
 	 */
 	static void acceptOnlyOnceReady() {
-		if (ACCEPTING_ONCE_READY.compareAndSet(false, true)) {
+		if (!ready) {
 			accepting = false;
 		}
 	}
@@ -153,7 +151,7 @@ final class InheritedListenerLoops implements LoopResources {
 
 	/** Spring has this JVM accepting traffic again: if it has been ready, it takes connections again. */
 	static void resumeAccepting() {
-		if (ready && !LEAVING.get() && !accepting) {
+		if (ready && !leaving && !accepting) {
 			accepting = true;
 			acceptEverywhereAsFlagged(false);
 		}
@@ -182,7 +180,7 @@ final class InheritedListenerLoops implements LoopResources {
 	 * connections it took have their answers begun ({@link FirstAnswers}), or after a moment.
 	 */
 	static void stopAcceptingEverywhere() {
-		LEAVING.set(true);
+		leaving = true;
 		accepting = false;
 		for (Channel channel : List.copyOf(LISTENING)) {
 			channel.close().awaitUninterruptibly(CLOSE_MILLIS);

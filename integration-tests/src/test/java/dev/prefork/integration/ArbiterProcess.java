@@ -165,7 +165,11 @@ final class ArbiterProcess implements AutoCloseable {
 
 	/** {@code GET path} on {@code port}, as {@link #get} does on the application's port. */
 	String get(int port, String path) {
-		return send(port, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+		return send(port, getRequest(path));
+	}
+
+	private static String getRequest(String path) {
+		return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 	}
 
 	/** The arbiter's pid, as this process sees it. */
@@ -242,7 +246,7 @@ final class ArbiterProcess implements AutoCloseable {
 	 * connection failed or closed without an answer.
 	 */
 	String get(String path) {
-		return send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+		return send(getRequest(path));
 	}
 
 	/** One {@code POST path} of a JSON body, as {@link #get} does. */
@@ -279,8 +283,7 @@ final class ArbiterProcess implements AutoCloseable {
 	 */
 	String answer(int port, String path) {
 		try {
-			return exchange(port, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-					10_000);
+			return exchange(port, getRequest(path), 10_000);
 		}
 		catch (IOException ex) {
 			return "no answer: " + ex;
