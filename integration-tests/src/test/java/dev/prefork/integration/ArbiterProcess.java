@@ -307,6 +307,14 @@ final class ArbiterProcess implements AutoCloseable {
 			.mapToLong((worker) -> worker.path("inFlight").asLong()).sum() : -1;
 	}
 
+	/** Worker JVMs the arbiter counts as ready, from {@link #endpoint()}; -1 if it did not answer. */
+	long readyWorkers() {
+		JsonNode endpoint = endpoint();
+		return (endpoint != null) ? endpoint.path("processes").path("workers").valueStream()
+			.filter((worker) -> worker.path("state").asString().equals("ready"))
+			.count() : -1;
+	}
+
 	/**
 	 * {@code GET /actuator/prefork} as any worker JVM answers it, read as JSON ({@code null} if it
 	 * did not answer 200); the application must expose the endpoint.

@@ -23,7 +23,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
 
 /**
- * An application run in process mode by {@code ProcessModeTests}, as a user runs theirs
+ * An application run in process mode by {@code ProcessModeLifecycleTests} and {@code ProcessModeSupervisionTests}, as a user runs theirs
  * ({@code main}, {@code prefork.mode=processes} among its arguments). {@code /pid} says which
  * JVM answered, {@code /work?ms=N} blocks a thread, {@code /grow?mb=N} keeps N more megabytes
  * for good, {@code /readiness?state=refusing|accepting} publishes that readiness state,
