@@ -76,7 +76,7 @@ final class ArbiterProcess implements AutoCloseable {
 	/** The same with a heap of {@code maxHeap} (a JVM option the workers inherit). */
 	static ArbiterProcess launchWithHeap(Path directory, String maxHeap, String... properties) throws IOException {
 		Path log = Files.createTempFile(directory, "arbiter-", ".log");
-		Process process = new ProcessBuilder(command(List.of(maxHeap), properties)).redirectErrorStream(true)
+		Process process = new ProcessBuilder(command(directory, List.of(maxHeap), properties)).redirectErrorStream(true)
 			.redirectOutput(log.toFile())
 			.start();
 		return new ArbiterProcess(process, process.toHandle(), false, log);
@@ -90,7 +90,7 @@ final class ArbiterProcess implements AutoCloseable {
 	 */
 	static ArbiterProcess startAsPidOne(Path directory, String... properties) throws IOException {
 		List<String> command = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child"));
-		command.addAll(command(List.of("-Xmx256m", "-XX:-UsePerfData"), properties));
+		command.addAll(command(directory, List.of("-Xmx256m", "-XX:-UsePerfData"), properties));
 		Path log = Files.createTempFile(directory, "arbiter-", ".log");
 		Process unshare = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 		await().atMost(Duration.ofSeconds(10)).until(() -> unshare.children().findAny().isPresent() || !unshare.isAlive());
@@ -115,10 +115,16 @@ final class ArbiterProcess implements AutoCloseable {
 		}
 	}
 
-	private static List<String> command(List<String> jvmOptions, String... properties) {
+	/**
+	 * The command line, with {@code directory} as the JVMs' temporary directory: an arbiter removes
+	 * the private directories that arbiters gone before left there, and the test classes run in two
+	 * JVMs side by side, so each test keeps its arbiters' directories to itself.
+	 */
+	private static List<String> command(Path directory, List<String> jvmOptions, String... properties) {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.addAll(jvmOptions);
+		command.add("-Djava.io.tmpdir=" + directory);
 		// Netty's paranoid leak detection, which the workers inherit with the other JVM options.
 		command.addAll(List.of("-XX:TieredStopAtLevel=1", "-D" + LEAK_DETECTION, "-cp",
 				System.getProperty("java.class.path"), ProcessModeApplication.class.getName(), "--prefork.mode=processes",

@@ -254,7 +254,7 @@ class ProcessModeLifecycleTests {
 		try (ArbiterProcess arbiter = ArbiterProcess.start(this.directory, "--prefork.workers=2",
 				"--prefork.threads=2")) {
 			List<ProcessHandle> workers = arbiter.workers();
-			Path left = arbiterDirectory(arbiter.pid());
+			Path left = arbiterDirectory(this.directory, arbiter.pid());
 			arbiter.signal("KILL");
 			// Their output went through the arbiter, so only their end is seen.
 			await().atMost(Duration.ofSeconds(60)).until(() -> workers.stream().noneMatch(ProcessHandle::isAlive));
@@ -267,10 +267,9 @@ class ProcessModeLifecycleTests {
 		}
 	}
 
-	/** The arbiter's private directory, found by the pid file it writes there. */
-
-	private static Path arbiterDirectory(long pid) throws IOException {
-		try (var candidates = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+	/** The arbiter's private directory under {@code temporary}, found by the pid file it writes there. */
+	private static Path arbiterDirectory(Path temporary, long pid) throws IOException {
+		try (var candidates = Files.list(temporary)) {
 			return candidates.filter((candidate) -> candidate.getFileName().toString().startsWith("prefork-"))
 				.filter((candidate) -> {
 					try {
