@@ -7,7 +7,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
+import dev.prefork.faults.app.ServerLogSummary;
 import dev.prefork.faults.load.LoadWindow;
 import dev.prefork.faults.scenario.ConformanceCorpus;
 import dev.prefork.faults.scenario.Scenario;
@@ -57,7 +59,11 @@ public final class FaultHarness {
 		for (int i = 0; i < scenarios.size(); i++) {
 			Scenario scenario = scenarios.get(i);
 			System.out.printf("%n[%d/%d] %s%n", i + 1, scenarios.size(), scenario.name());
-			results.add(run(scenario, context));
+			ScenarioResult result = run(scenario, context);
+			results.add(result);
+			if (!result.passed()) {
+				printServerLogs(options.logs(), scenario.name());
+			}
 			if (options.results() != null) {
 				// After every scenario, so that a run cut short (a full run takes ~20 min) leaves what it saw.
 				ResultsReport.write(options.results(), results, command, (System.nanoTime() - start) / 1e9, options.notes());
@@ -124,6 +130,19 @@ public final class FaultHarness {
 				result.passed() ? "passed" : "failed", (background != null) ? background.sent() : "-",
 				(background != null) ? background.failed() : "-", ResultsReport.byDesign(result.byDesignCounts()),
 				result.seconds());
+	}
+
+	/** The failed scenario's server logs, summed up: CI keeps this output, not the logs. */
+	private static void printServerLogs(Path logs, String scenario) throws IOException {
+		if (!Files.isDirectory(logs)) {
+			return;
+		}
+		try (Stream<Path> files = Files.list(logs)) {
+			files.filter((file) -> {
+				String name = file.getFileName().toString();
+				return name.startsWith(scenario) && name.endsWith(".log") && !name.endsWith("-gc.log");
+			}).sorted().forEach((log) -> ServerLogSummary.of(log).forEach(System.out::println));
+		}
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.prefork.faults.load;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +67,8 @@ public final class LoadWindow {
 				synchronized (this.failureSamples) {
 					if (this.failureSamples.size() < MAX_SAMPLES) {
 						double at = (System.nanoTime() - this.startedNanos) / 1e9;
-						this.failureSamples.add(String.format("%.2fs %s %s: %s after %d ms%s", at, spec.method(),
+						// The wall clock too, to be lined up against the server's log.
+						this.failureSamples.add(String.format("%.2fs (%s) %s %s: %s after %d ms%s", at, Instant.now(), spec.method(),
 								spec.target(), verdict.reason(), latencyNanos / 1_000_000,
 								(detail != null) ? " (" + detail + ")" : ""));
 					}
