@@ -11,13 +11,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -50,12 +46,6 @@ public final class ProcessArbiter {
 
 	private static final long TICK_MILLIS = 100;
 
-	/** A timed-out worker gets this long to print its threads before SIGTERM. */
-	private static final long DUMP_MILLIS = 1000;
-
-	/** A timed-out worker gets this long after SIGTERM before SIGKILL. */
-	private static final long TERM_MILLIS = 5000;
-
 	/** A quick shutdown gives workers this long after SIGTERM. */
 	private static final long QUICK_MILLIS = 2000;
 
@@ -85,11 +75,7 @@ public final class ProcessArbiter {
 	/** Operators' requests relayed by workers, run on the arbiter's thread like its commands. */
 	private final BlockingQueue<Runnable> requests = new ArrayBlockingQueue<>(64);
 
-	/** Workers serving or booting, by number. */
-	private final Map<Integer, WorkerProcess> current = new ConcurrentHashMap<>();
-
-	/** Workers told to stop, until they exit. */
-	private final Map<Integer, WorkerProcess> leaving = new ConcurrentHashMap<>();
+	private final WorkerProcesses workers;
 
 	/** Workers due to be replaced one at a time (a rolling restart, or recycling). */
 	private final Replacements replacements = new Replacements();
@@ -99,12 +85,6 @@ public final class ProcessArbiter {
 
 	/** The arbiter's own descriptors of the listening sockets, closed first when it stops. */
 	private final List<ListenSocket> listeners = new ArrayList<>();
-
-	/** Worker JVMs that ended, by reason, since the arbiter started. */
-	private final Map<String, Long> exits = new TreeMap<>();
-
-	/** Requests finished by worker JVMs that have ended. */
-	private long exitedRequests;
 
 	private int target;
 
@@ -118,8 +98,6 @@ public final class ProcessArbiter {
 
 	private @Nullable Path scoreboardPath;
 
-	private @Nullable Scoreboard scoreboard;
-
 	private volatile boolean running;
 
 	public ProcessArbiter(ProcessArbiterSettings settings, WorkerCommand command, PrintStream output) {
@@ -128,6 +106,7 @@ public final class ProcessArbiter {
 				? new ClassDataCache(settings.cdsDirectory(), settings.bootTimeout()) : null);
 		this.output = output;
 		this.target = settings.workers();
+		this.workers = new WorkerProcesses(settings.gracefulTimeout());
 	}
 
 	/** Runs until the arbiter is stopped or halts; returns the process's exit code. */
@@ -151,7 +130,7 @@ public final class ProcessArbiter {
 							new Messages())) {
 				this.controlSocket = control.path();
 				this.scoreboardPath = directory.resolve("scoreboard");
-				this.scoreboard = Scoreboard.create(this.scoreboardPath);
+				this.workers.useScoreboard(Scoreboard.create(this.scoreboardPath));
 				return serve(listen, managementListen);
 			}
 		}
@@ -251,13 +230,13 @@ public final class ProcessArbiter {
 	private @Nullable String awaitBoot() {
 		long deadline = System.nanoTime() + this.settings.bootTimeout().toNanos();
 		while (this.running) {
-			for (WorkerProcess worker : this.current.values()) {
+			for (WorkerProcess worker : this.workers.serving()) {
 				if (!worker.process().isAlive()) {
 					return worker + " failed to boot (" + worker.describeExit() + "); its last output:\n"
 							+ String.join("\n", worker.outputTail());
 				}
 			}
-			if (this.current.values().stream().allMatch((worker) -> worker.state() == WorkerProcess.State.READY)) {
+			if (this.workers.serving().stream().allMatch((worker) -> worker.state() == WorkerProcess.State.READY)) {
 				return null;
 			}
 			if (System.nanoTime() - deadline > 0) {
@@ -322,7 +301,7 @@ public final class ProcessArbiter {
 			case STOP -> {
 				logger.info("Shutting down: Arbiter (graceful, up to " + print(this.settings.gracefulTimeout()) + ")");
 				closeListeners();
-				stopEveryWorker(this.settings.gracefulTimeout().toMillis() + TERM_MILLIS);
+				stopEveryWorker(this.settings.gracefulTimeout().toMillis() + WorkerProcesses.TERM_MILLIS);
 				return true;
 			}
 			case QUICK_STOP -> {
@@ -353,12 +332,12 @@ public final class ProcessArbiter {
 	private void scaleTo(int workers) {
 		logger.info("Scaling from " + this.target + " to " + Counted.of(workers, "worker process"));
 		this.target = workers;
-		List<WorkerProcess> youngestFirst = this.current.values().stream()
+		List<WorkerProcess> youngestFirst = this.workers.serving().stream()
 			.filter((worker) -> !this.replacements.isBooting(worker))
 			.sorted((a, b) -> Integer.compare(b.id(), a.id()))
 			.toList();
 		for (int i = 0; i < youngestFirst.size() - workers; i++) {
-			retire(youngestFirst.get(i), "scaled down");
+			this.workers.retire(youngestFirst.get(i), "scaled down");
 		}
 	}
 
@@ -380,7 +359,7 @@ public final class ProcessArbiter {
 				scaleTo((int) Math.max(1, Math.min(MAX_WORKERS, workers)));
 			}
 			else if (words.length == 2 && words[0].equals("recycle")) {
-				WorkerProcess worker = this.current.get(Integer.parseInt(words[1]));
+				WorkerProcess worker = this.workers.current().get(Integer.parseInt(words[1]));
 				if (worker != null && worker.state() == WorkerProcess.State.READY) {
 					logger.info("Recycling " + worker + ": asked for");
 					this.replacements.add(worker.id(), "recycled: asked for");
@@ -410,7 +389,7 @@ public final class ProcessArbiter {
 	}
 
 	private void restartEveryWorker() {
-		List<Integer> ids = this.current.values().stream().map(WorkerProcess::id).sorted().toList();
+		List<Integer> ids = this.workers.serving().stream().map(WorkerProcess::id).sorted().toList();
 		ids.forEach((id) -> this.replacements.add(id, "restarted"));
 		logger.info("Restarting " + Counted.of(ids.size(), "worker process") + " one at a time");
 	}
@@ -418,7 +397,7 @@ public final class ProcessArbiter {
 	/** One pass of supervision; a non-zero exit code when the arbiter must halt. */
 	private int supervise() {
 		long now = System.nanoTime();
-		for (WorkerProcess worker : List.copyOf(this.current.values())) {
+		for (WorkerProcess worker : List.copyOf(this.workers.serving())) {
 			if (!worker.process().isAlive()) {
 				int halt = exitedUnexpectedly(worker);
 				if (halt != 0) {
@@ -429,25 +408,20 @@ public final class ProcessArbiter {
 				checkTimeouts(worker, now);
 			}
 		}
-		for (WorkerProcess worker : List.copyOf(this.leaving.values())) {
-			reapOrEscalate(worker, now);
-		}
+		this.workers.reapOrEscalate(now);
 		if (now - this.nextSampleNanos >= 0) {
 			this.nextSampleNanos = now + TimeUnit.SECONDS.toNanos(1);
-			this.current.values().forEach(WorkerProcess::sample);
-			this.leaving.values().forEach(WorkerProcess::sample);
-			this.releases.retain(Stream.concat(this.current.values().stream(), this.leaving.values().stream())
-				.map(WorkerProcess::command)
-				.toList());
-			this.replacements.addRecyclingDue(this.current.values(), now, this.settings.recycling().maxMemory());
+			this.workers.sample();
+			this.releases.retain(this.workers.all().stream().map(WorkerProcess::command).toList());
+			this.replacements.addRecyclingDue(this.workers.serving(), now, this.settings.recycling().maxMemory());
 			sendView(now);
 		}
-		this.replacements.next(this.current, this::spawn, this::retire);
-		int serving = (int) this.current.values().stream().filter((w) -> !this.replacements.isBooting(w)).count();
+		this.replacements.next(this.workers.current(), this::spawn, this.workers::retire);
+		int serving = (int) this.workers.serving().stream().filter((w) -> !this.replacements.isBooting(w)).count();
 		// One JVM boots at a time once the first ones have: booting takes seconds of CPU, which
 		// the serving workers need too, and the first one ready is back sooner than with all at once.
 		// One that has been booting for long (stuck, until its boot timeout) holds up no other.
-		boolean booting = this.current.values()
+		boolean booting = this.workers.serving()
 			.stream()
 			.anyMatch((w) -> w.state() == WorkerProcess.State.BOOTING && now - w.startedNanos() < ONE_BOOT_NANOS);
 		if (serving < this.target && !booting && now - this.nextSpawnNanos >= 0) {
@@ -457,10 +431,9 @@ public final class ProcessArbiter {
 	}
 
 	private int exitedUnexpectedly(WorkerProcess worker) {
-		this.current.remove(worker.id());
-		this.replacements.leftOnItsOwn(worker);
 		boolean booted = worker.state() == WorkerProcess.State.READY;
-		exited(worker, booted ? "crashed" : "failed-boot");
+		this.workers.exitedOnItsOwn(worker, booted ? "crashed" : "failed-boot");
+		this.replacements.leftOnItsOwn(worker);
 		if (this.replacements.failedIfBooting(worker, "failed to boot (" + worker.describeExit() + ")")) {
 			return 0;
 		}
@@ -507,104 +480,23 @@ public final class ProcessArbiter {
 	private void timedOut(WorkerProcess worker, String reason) {
 		logger.error(worker + " timed out (" + reason + "): dumping its threads, then SIGTERM, then SIGKILL; "
 				+ "replacing it");
-		this.current.remove(worker.id());
+		this.workers.timedOut(worker, reason);
 		this.replacements.leftOnItsOwn(worker);
 		this.replacements.failedIfBooting(worker, "timed out (" + reason + ")");
-		if (worker.stopping("timed out: " + reason)) {
-			this.leaving.put(worker.id(), worker);
-			worker.dumpThreads();
-		}
-	}
-
-	private void retire(WorkerProcess worker, String reason) {
-		this.current.remove(worker.id());
-		if (worker.stopping(reason)) {
-			this.leaving.put(worker.id(), worker);
-			logger.info("Stopping " + worker + " (" + reason + ")");
-			worker.terminate();
-		}
-	}
-
-	private void reapOrEscalate(WorkerProcess worker, long now) {
-		long stoppingMillis = TimeUnit.NANOSECONDS.toMillis(now - worker.stoppingSinceNanos());
-		String reason = worker.stopReason();
-		boolean timedOut = reason != null && reason.startsWith("timed out");
-		if (!worker.process().isAlive()) {
-			this.leaving.remove(worker.id());
-			exited(worker, exitReason(reason));
-			logger.info(worker + " exited (" + reason + "): " + worker.describeExit());
-			return;
-		}
-		if (timedOut && stoppingMillis >= DUMP_MILLIS && worker.terminateOnce()) {
-			logger.warn(worker + ": sending SIGTERM");
-		}
-		long killAfter = timedOut ? DUMP_MILLIS + TERM_MILLIS
-				: this.settings.gracefulTimeout().toMillis() + TERM_MILLIS;
-		if (stoppingMillis >= killAfter) {
-			logger.warn(worker + " did not exit " + (timedOut ? "after SIGTERM" : "within the graceful timeout")
-					+ ": sending SIGKILL");
-			worker.kill();
-		}
-	}
-
-	private void exited(WorkerProcess worker, String reason) {
-		freeSlot(worker);
-		this.exits.merge(reason, 1L, Long::sum);
-		this.exitedRequests += worker.completed();
-	}
-
-	/** The reason a stopped worker is counted under, from the reason it was stopped for. */
-	private static String exitReason(@Nullable String stopReason) {
-		if (stopReason == null) {
-			return "stopped";
-		}
-		if (stopReason.startsWith("timed out")) {
-			return "timed-out";
-		}
-		if (stopReason.startsWith("recycled")) {
-			return "recycled";
-		}
-		return stopReason.replace(' ', '-');
 	}
 
 	/** Tells every worker how the whole server is doing (see {@link ProcessView}). */
 	private void sendView(long now) {
-		List<WorkerProcess> all = new ArrayList<>(this.current.values());
-		all.addAll(this.leaving.values());
-		all.sort((a, b) -> Integer.compare(a.id(), b.id()));
-		List<ProcessView.Worker> workers = all.stream().map((worker) -> worker.view(now)).toList();
-		long total = this.exitedRequests + workers.stream().mapToLong(ProcessView.Worker::requests).sum();
-		String line = "view " + new ProcessView(ProcessHandle.current().pid(), this.target, this.spawned, total,
-				Map.copyOf(this.exits), workers).format();
-		all.forEach((worker) -> worker.send(line));
-	}
-
-	/** A gone worker's connections are gone too. */
-	private void freeSlot(WorkerProcess worker) {
-		Scoreboard board = this.scoreboard;
-		if (board != null) {
-			board.set(worker.slot(), 0);
-		}
-	}
-
-	/** The lowest scoreboard slot no worker alive holds. */
-	private int freeSlot() {
-		boolean[] used = new boolean[Scoreboard.SLOTS];
-		this.current.values().forEach((worker) -> used[worker.slot()] = true);
-		this.leaving.values().forEach((worker) -> used[worker.slot()] = true);
-		int slot = 0;
-		while (slot < used.length - 1 && used[slot]) {
-			slot++;
-		}
-		return slot;
+		String line = "view " + this.workers.view(now, this.target, this.spawned).format();
+		this.workers.all().forEach((worker) -> worker.send(line));
 	}
 
 	private @Nullable WorkerProcess spawn() {
 		int id = ++this.spawned;
 		try {
-			WorkerProcess worker = WorkerProcess.start(id, freeSlot(), this.releases.current(), this.controlSocket,
-					this.scoreboardPath, this.output, this.settings);
-			this.current.put(id, worker);
+			WorkerProcess worker = WorkerProcess.start(id, this.workers.freeSlot(), this.releases.current(),
+					this.controlSocket, this.scoreboardPath, this.output, this.settings);
+			this.workers.started(worker);
 			logger.info("Booting worker " + id + " (pid " + worker.pid() + ")");
 			return worker;
 		}
@@ -633,34 +525,7 @@ public final class ProcessArbiter {
 	private void stopEveryWorker(long killAfterMillis) {
 		this.running = false;
 		this.releases.cancel();
-		List<WorkerProcess> all = new ArrayList<>(this.current.values());
-		all.addAll(this.leaving.values());
-		all.forEach(WorkerProcess::terminate);
-		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(killAfterMillis);
-		for (WorkerProcess worker : all) {
-			try {
-				while (!worker.awaitExit(Math.max(0, Math.min(TICK_MILLIS, millisUntil(deadline))))) {
-					if (millisUntil(deadline) <= 0) {
-						logger.warn(worker + " did not stop in time: sending SIGKILL");
-						worker.kill();
-						worker.awaitExit(5000);
-						break;
-					}
-					deadline = quickerIfAsked(deadline);
-				}
-				logger.info(worker + " exited: " + worker.describeExit());
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				worker.kill();
-			}
-		}
-		this.current.clear();
-		this.leaving.clear();
-	}
-
-	private static long millisUntil(long deadline) {
-		return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+		this.workers.stopAll(killAfterMillis, this::quickerIfAsked);
 	}
 
 	/** The stop's deadline, brought forward to a quick stop's if one was asked for meanwhile. */
@@ -679,8 +544,7 @@ public final class ProcessArbiter {
 	/** Last resort when the arbiter itself goes: no worker may outlive it. */
 	private void killEveryWorker() {
 		this.releases.cancel();
-		this.current.values().forEach(WorkerProcess::kill);
-		this.leaving.values().forEach(WorkerProcess::kill);
+		this.workers.killAll();
 	}
 
 	private static String print(Duration duration) {
@@ -708,7 +572,7 @@ public final class ProcessArbiter {
 
 		@Override
 		public boolean hello(int worker, long peerPid, Channel channel) {
-			WorkerProcess process = find(worker);
+			WorkerProcess process = ProcessArbiter.this.workers.find(worker);
 			if (process == null || process.pid() != peerPid || !process.connected(channel)) {
 				logger.warn("Refused a control connection as worker " + worker + " from pid " + peerPid);
 				return false;
@@ -718,7 +582,7 @@ public final class ProcessArbiter {
 
 		@Override
 		public void ready(int worker) {
-			WorkerProcess process = find(worker);
+			WorkerProcess process = ProcessArbiter.this.workers.find(worker);
 			if (process != null) {
 				process.ready();
 				logger.info(process + " is ready");
@@ -727,7 +591,7 @@ public final class ProcessArbiter {
 
 		@Override
 		public void beat(int worker, Heartbeat heartbeat) {
-			WorkerProcess process = find(worker);
+			WorkerProcess process = ProcessArbiter.this.workers.find(worker);
 			if (process != null) {
 				process.beat(heartbeat);
 			}
@@ -738,11 +602,6 @@ public final class ProcessArbiter {
 			if (!ProcessArbiter.this.requests.offer(() -> ProcessArbiter.this.request(request))) {
 				logger.warn("Arbiter request queue is full; dropping " + request);
 			}
-		}
-
-		private @Nullable WorkerProcess find(int worker) {
-			WorkerProcess process = ProcessArbiter.this.current.get(worker);
-			return (process != null) ? process : ProcessArbiter.this.leaving.get(worker);
 		}
 
 	}
