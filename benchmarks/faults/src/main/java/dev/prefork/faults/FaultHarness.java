@@ -7,7 +7,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import dev.prefork.faults.app.ServerLogSummary;
 import dev.prefork.faults.load.LoadWindow;
@@ -62,7 +61,7 @@ public final class FaultHarness {
 			ScenarioResult result = run(scenario, context);
 			results.add(result);
 			if (!result.passed()) {
-				printServerLogs(options.logs(), scenario.name());
+				printServerLog(options.logs(), scenario.name());
 			}
 			if (options.results() != null) {
 				// After every scenario, so that a run cut short (a full run takes ~20 min) leaves what it saw.
@@ -132,17 +131,9 @@ public final class FaultHarness {
 				result.seconds());
 	}
 
-	/** The failed scenario's server logs, summed up: CI keeps this output, not the logs. */
-	private static void printServerLogs(Path logs, String scenario) throws IOException {
-		if (!Files.isDirectory(logs)) {
-			return;
-		}
-		try (Stream<Path> files = Files.list(logs)) {
-			files.filter((file) -> {
-				String name = file.getFileName().toString();
-				return name.startsWith(scenario) && name.endsWith(".log") && !name.endsWith("-gc.log");
-			}).sorted().forEach((log) -> ServerLogSummary.of(log).forEach(System.out::println));
-		}
+	/** The failed scenario's server log, summed up: CI keeps this output, not the logs. */
+	private static void printServerLog(Path logs, String scenario) {
+		ServerLogSummary.of(logs.resolve(scenario + ".log")).forEach(System.out::println);
 	}
 
 	/**

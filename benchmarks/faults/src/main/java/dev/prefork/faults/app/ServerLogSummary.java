@@ -1,15 +1,19 @@
 package dev.prefork.faults.app;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What the server's own log says about a failed scenario, printed with the failure: CI keeps the
@@ -34,36 +38,37 @@ public final class ServerLogSummary {
 	private ServerLogSummary() {
 	}
 
-	/** The summary of one log, as indented lines; empty when the log is missing. */
+	/** The summary of one log, as indented lines; one line saying so when it cannot be read. */
 	public static List<String> of(Path log) {
-		List<String> lines;
-		try {
-			lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
-		}
-		catch (IOException ex) {
-			return List.of();
-		}
 		Map<String, Group> problems = new LinkedHashMap<>();
-		List<String> lifecycle = new ArrayList<>();
+		Deque<String> lifecycle = new ArrayDeque<>();
 		int lifecycleSeen = 0;
-		for (String line : lines) {
-			Matcher matcher = LINE.matcher(line);
-			if (!matcher.matches()) {
-				continue; // stack traces and banners
-			}
-			String time = matcher.group(1);
-			String level = matcher.group(2);
-			String logger = shortName(matcher.group(4));
-			String message = cut(matcher.group(5));
-			if (level.equals("WARN") || level.equals("ERROR")) {
-				String key = level + " " + logger + ": " + message.replaceAll("[0-9a-f]*\\d[0-9a-f]*", "#");
-				problems.computeIfAbsent(key, (k) -> new Group(time, level + " " + logger + ": " + message)).count++;
-			}
-			else if (logger.equals("Arbiter") || logger.equals("ProcessArbiter")) {
-				if (lifecycleSeen++ < MAX_LIFECYCLE_LINES) {
-					lifecycle.add("      " + time + " " + message);
+		try (Stream<String> lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
+			for (String line : (Iterable<String>) lines::iterator) {
+				Matcher matcher = LINE.matcher(line);
+				if (!matcher.matches()) {
+					continue; // stack traces and banners
+				}
+				String time = matcher.group(1);
+				String level = matcher.group(2);
+				String logger = shortName(matcher.group(4));
+				String message = cut(matcher.group(5));
+				if (level.equals("WARN") || level.equals("ERROR")) {
+					String key = level + " " + logger + ": " + message.replaceAll("[0-9a-f]*\\d[0-9a-f]*", "#");
+					problems.computeIfAbsent(key, (k) -> new Group(time, level + " " + logger + ": " + message)).count++;
+				}
+				else if (logger.equals("Arbiter") || logger.equals("ProcessArbiter")) {
+					// The last ones: a failure late in a long run is lined up against what came just before.
+					lifecycleSeen++;
+					lifecycle.addLast("      " + time + " " + message);
+					if (lifecycle.size() > MAX_LIFECYCLE_LINES) {
+						lifecycle.removeFirst();
+					}
 				}
 			}
+		}
+		catch (IOException | UncheckedIOException ex) {
+			return List.of("  server log " + log + ": not read (" + ex + ")");
 		}
 		List<String> summary = new ArrayList<>();
 		summary.add("  server log " + log.getFileName() + ": " + problems.size() + " kinds of warning or error"
@@ -73,7 +78,7 @@ public final class ServerLogSummary {
 			.limit(MAX_GROUPS)
 			.forEach((group) -> summary.add("      " + group.count + " x, first at " + group.firstTime + " " + group.first));
 		summary.add("  server log " + log.getFileName() + ": arbiter lifecycle, " + lifecycleSeen + " lines"
-				+ ((lifecycleSeen > MAX_LIFECYCLE_LINES) ? " (first " + MAX_LIFECYCLE_LINES + ")" : ""));
+				+ ((lifecycleSeen > MAX_LIFECYCLE_LINES) ? " (last " + MAX_LIFECYCLE_LINES + ")" : ""));
 		summary.addAll(lifecycle);
 		return summary;
 	}
