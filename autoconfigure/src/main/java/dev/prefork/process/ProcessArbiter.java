@@ -480,9 +480,10 @@ public final class ProcessArbiter {
 	private void timedOut(WorkerProcess worker, String reason) {
 		logger.error(worker + " timed out (" + reason + "): dumping its threads, then SIGTERM, then SIGKILL; "
 				+ "replacing it");
-		this.workers.timedOut(worker, reason);
 		this.replacements.leftOnItsOwn(worker);
+		// Before the thread dump: a replacement's last output must be its boot's, not the dump.
 		this.replacements.failedIfBooting(worker, "timed out (" + reason + ")");
+		this.workers.timedOut(worker, reason);
 	}
 
 	/** Tells every worker how the whole server is doing (see {@link ProcessView}). */
